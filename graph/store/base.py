@@ -1,0 +1,157 @@
+"""The ``GraphStore`` protocol and what both backends share.
+
+A store is built once (``graph.connect()``) and passed down. Rows cross the boundary as plain
+Python values: nodes become :class:`NodeValue` dicts, relationships :class:`RelValue` dicts,
+paths :class:`PathValue` dicts, so callers never see driver types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypedDict, runtime_checkable
+
+import pandas as pd
+
+Row = dict[str, Any]
+
+
+class NodeValue(TypedDict):
+    kind: str  # "node"
+    element_id: str
+    labels: list[str]
+    properties: dict[str, Any]
+
+
+class RelValue(TypedDict):
+    kind: str  # "relationship"
+    element_id: str
+    type: str
+    start: str
+    end: str
+    properties: dict[str, Any]
+
+
+class PathValue(TypedDict):
+    kind: str  # "path"
+    nodes: list[NodeValue]
+    relationships: list[RelValue]
+
+
+@dataclass
+class QueryResult:
+    """Rows of a query, with whether the row cap cut them."""
+
+    columns: list[str]
+    rows: list[Row]
+    truncated: bool = False
+    elapsed_ms: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class SchemaReport:
+    version: int
+    constraints: int
+    indexes: int
+    created: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GraphExport:
+    """The graph as tables, for gnn/ and migration.
+
+    ``nodes[label]`` has an ``id`` column plus properties; a node with several labels appears
+    under each (``labels`` column lists them all). ``edges[type]`` has ``src``, ``dst``,
+    ``src_label``, ``dst_label`` plus properties.
+    """
+
+    nodes: dict[str, pd.DataFrame]
+    edges: dict[str, pd.DataFrame]
+
+    def counts(self) -> dict[str, int]:
+        out = {f":{k}": len(v) for k, v in self.nodes.items()}
+        out.update({f"[:{k}]": len(v) for k, v in self.edges.items()})
+        return out
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    backend: str  # "neo4j" | "falkordb"
+    uri: str
+
+    def apply_schema(self) -> SchemaReport: ...
+
+    def schema_version(self) -> int | None: ...
+
+    def upsert_nodes(
+        self,
+        label: str,
+        rows: Iterable[Row],
+        *,
+        extra_labels: Sequence[str] = (),
+        batch_size: int | None = None,
+    ) -> int: ...
+
+    def upsert_relationships(
+        self,
+        rel_type: str,
+        rows: Iterable[Row],
+        *,
+        src_label: str,
+        dst_label: str,
+        key: Sequence[str] = (),
+        batch_size: int | None = None,
+    ) -> int: ...
+
+    def read(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> QueryResult: ...
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> QueryResult: ...
+
+    def guarded_read(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> QueryResult: ...
+
+    def vector_search(
+        self, label: str, vector: Sequence[float], k: int, *, prop: str = "embedding"
+    ) -> list[tuple[Row, float]]: ...
+
+    def set_vectors(self, label: str, ids: Sequence[str], vectors: Any, *, prop: str = "embedding") -> int: ...
+
+    def fulltext_search(self, label: str, text: str, k: int = 20) -> list[tuple[Row, float]]: ...
+
+    def export(
+        self, labels: Sequence[str] | None = None, rel_types: Sequence[str] | None = None
+    ) -> GraphExport: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def clear(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """Yield lists of at most ``size`` rows."""
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,86 @@
+"""Named builders for the store's own write queries.
+
+Only labels, types and property names checked against the schema are spliced into the text;
+every value travels in ``$rows``. Both backends run the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from graph.schema import check_identifier, check_label, check_rel_type
+
+Row = dict[str, Any]
+
+
+def with_names(template: str, **names: str | int) -> str:
+    """Query text with schema names (labels, types, property names) filled into ``{slots}``.
+
+    Only identifiers that pass :func:`check_identifier` (and integers) are accepted; values
+    always travel as ``$params``.
+    """
+    for value in names.values():
+        if not isinstance(value, int):
+            check_identifier(value)
+    return template.format(**names)
+
+
+UPSERT_NODES = """UNWIND $rows AS row
+MERGE (n:{label} {{id: row.id}})
+ON CREATE SET n.first_seen = row.first_seen
+SET n += row.props{extra}
+RETURN count(n) AS written"""
+
+UPSERT_RELS = """UNWIND $rows AS row
+MATCH (a:{src} {{id: row.src}})
+MATCH (b:{dst} {{id: row.dst}})
+MERGE (a)-[r:{rel}{keytext}]->(b)
+ON CREATE SET r.first_seen = row.first_seen
+SET r += row.props
+RETURN count(r) AS written"""
+
+
+def upsert_nodes_query(label: str, extra_labels: Sequence[str] = ()) -> str:
+    extra = "".join("\nSET n:" + check_label(x) for x in extra_labels)
+    return UPSERT_NODES.format(label=check_label(label), extra=extra)
+
+
+def upsert_relationships_query(
+    rel_type: str, src_label: str, dst_label: str, key: Sequence[str] = ()
+) -> str:
+    keymap = ", ".join(f"{check_identifier(k)}: row.key.{k}" for k in key)
+    keytext = f" {{{keymap}}}" if keymap else ""
+    return UPSERT_RELS.format(src=check_label(src_label), dst=check_label(dst_label),
+                              rel=check_rel_type(rel_type), keytext=keytext)
+
+
+def node_rows(rows: Iterable[Mapping[str, Any]]) -> list[Row]:
+    """Flat dicts -> ``{id, first_seen, props}``; ``None`` values are dropped, never erase."""
+    out = []
+    for r in rows:
+        if r.get("id") in (None, ""):
+            raise ValueError("every node row needs an 'id'")
+        props = {k: v for k, v in r.items() if v is not None and k != "id"}
+        out.append({"id": str(r["id"]), "first_seen": props.pop("first_seen", None), "props": props})
+    return out
+
+
+def rel_rows(rows: Iterable[Mapping[str, Any]], key: Sequence[str] = ()) -> list[Row]:
+    """Flat dicts with ``src``/``dst`` -> ``{src, dst, key, first_seen, props}``."""
+    out = []
+    for r in rows:
+        if r.get("src") in (None, "") or r.get("dst") in (None, ""):
+            raise ValueError("every relationship row needs 'src' and 'dst'")
+        props = {k: v for k, v in r.items() if v is not None and k not in ("src", "dst")}
+        keyvals = {k: props.get(k) for k in key}
+        if any(v is None for v in keyvals.values()):
+            raise ValueError(f"relationship rows need key properties {list(key)}")
+        out.append({
+            "src": str(r["src"]),
+            "dst": str(r["dst"]),
+            "key": keyvals,
+            "first_seen": props.pop("first_seen", None),
+            "props": props,
+        })
+    return out
