@@ -24,6 +24,8 @@ SCHEMA_VERSION = 1
 
 #: Provenance properties carried by every node and relationship written by a stage.
 PROVENANCE = ("source", "first_seen", "last_seen", "run_id")
+#: Extra provenance on facts read from the web: when the page was fetched and its HTTP status.
+CRAWL_PROVENANCE = ("fetched_at", "http_status")
 
 IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -69,7 +71,8 @@ NODES: dict[str, NodeType] = {n.label: n for n in [
     NodeType("Campaign", "A brand's campaign over a period.",
              ("name", "start", "end", "budget", "currency", "objective"), indexed=("start",)),
     NodeType("Article", "A page or post published by a partner.",
-             ("url", "title", "author", "date", "language", "text", "sponsored"),
+             ("url", "title", "author", "date", "language", "text", "sponsored", "disclosure", "categories",
+              "tags"),
              indexed=("url",), fulltext=("title",), vector="embedding"),
     NodeType("Topic", "IAB Content Taxonomy 3.1 category.", ("name", "path", "tier", "taxonomy", "code"),
              indexed=("name",), fulltext=("name", "path"), vector="embedding"),
@@ -81,9 +84,10 @@ NODES: dict[str, NodeType] = {n.label: n for n in [
     NodeType("Platform", "A social or content platform (Instagram, YouTube, ...).", ("name", "domain")),
     NodeType("SocialAccount", "A partner's account on a platform.",
              ("platform", "handle", "url", "followers")),
-    NodeType("AdSystem", "An advertising system named in ads.txt (by domain).", ("domain", "name")),
+    NodeType("AdSystem", "An advertising system named in ads.txt (by domain).",
+             ("domain", "name", "cert_authority")),
     NodeType("SellerAccount", "A seller account id at an ad system (ads.txt / sellers.json).",
-             ("seller_id", "ad_system", "cert_authority", "seller_type", "name")),
+             ("seller_id", "ad_system", "cert_authority", "seller_type", "name", "seller_domain")),
     NodeType("Device", "Pseudonymised end-user device identifier.", ("kind",)),
     NodeType("IPNetwork", "Pseudonymised IP with its coarse network key (/24, /48).", ("network", "version")),
     NodeType("PaymentAccount", "Pseudonymised payment account.", ("kind",)),
@@ -137,11 +141,12 @@ RELS: dict[str, RelType] = {r.type: r for r in [
     RelType("UNDER", "Campaign runs under a contract.", _pairs("Campaign", "Contract")),
     RelType("SIGNED", "Party to a contract.", _pairs(("Brand",) + PARTNERS, "Contract")),
     RelType("PROMOTES", "Partner promotes a brand (sponsored or affiliate link).",
-            _pairs(PARTNERS + ("Article",), "Brand"), ("evidence_url", "affiliate_id", "network", "count")),
+            _pairs(PARTNERS + ("Article",), "Brand"),
+            ("kind", "evidence_url", "affiliate_id", "network", "count")),
     RelType("MENTIONS", "Partner mentions a brand.", _pairs(PARTNERS + ("Article",), "Brand"),
             ("evidence_url", "count")),
     RelType("SELLS_VIA", "Publisher sells inventory through a seller account.",
-            _pairs(PARTNERS, "SellerAccount"), ("relationship",)),
+            _pairs(PARTNERS, "SellerAccount"), ("relationship", "cert_authority")),
     RelType("OF", "Seller account belongs to an ad system.", _pairs("SellerAccount", "AdSystem")),
     RelType("USED_DEVICE", "Affiliate traffic used a device, per period.", _pairs("Affiliate", "Device"),
             ("period", "count"), key=("period",)),

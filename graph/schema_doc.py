@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.schema import NODES, PROVENANCE, RELS, SCHEMA_VERSION
+from graph.schema import CRAWL_PROVENANCE, NODES, PROVENANCE, RELS, SCHEMA_VERSION
 
 
 def tables() -> str:
@@ -25,7 +25,8 @@ def tables() -> str:
         pairs_text = ", ".join(pairs) if len(pairs) <= 4 else ", ".join(pairs[:4]) + f" (+{len(pairs) - 4})"
         props = ", ".join(f"`{p}`" for p in r.properties)
         out.append(f"| `{r.type}` | {r.doc} | {pairs_text} | {props} | {', '.join(r.key)} |")
-    out += ["", "Every node and relationship also carries " + ", ".join(f"`{p}`" for p in PROVENANCE) + "."]
+    out += ["", "Every node and relationship also carries " + ", ".join(f"`{p}`" for p in PROVENANCE) + "; "
+            "facts read from the web add " + ", ".join(f"`{p}`" for p in CRAWL_PROVENANCE) + "."]
     return "\n".join(out) + "\n"
 
 
