@@ -1,0 +1,1 @@
+"""Spiders follow links; extraction lives in :mod:`crawlers.extract`."""
