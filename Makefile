@@ -1,0 +1,76 @@
+# PartnerGraph: two commands on a fresh machine.
+#   make demo   creates .venv (Python >= 3.12), installs, runs `partnergraph demo` on the embedded default
+#   make test   creates .venv with test extras, builds the Neo4j test server, installs Chromium
+#               (when missing and apt-get is usable), then runs pytest
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+# A Python >= 3.12: $(PYTHON) if given, else python3.13/python3.12 on PATH, else pyenv's versions.
+PYTHON ?= $(shell \
+  for c in python3.13 python3.12; do \
+    p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+  done; \
+  root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
+  for p in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -Vr); do \
+    $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+  done)
+
+.PHONY: demo test lint typecheck bench neo4j-server browser compose-tool clean check-python
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: PartnerGraph needs Python >= 3.12; none found on PATH or in pyenv." >&2; \
+	  echo "       install one (e.g. pyenv install 3.12) or run: make PYTHON=/path/to/python3.12 ..." >&2; \
+	  exit 1; fi
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[all]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[all,test]'
+	touch $@ $(VENV)/.installed-demo
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/partnergraph demo
+
+NEO4J_JAR := tests/neo4j-server/target/partnergraph-neo4j-server.jar
+neo4j-server: $(NEO4J_JAR)
+$(NEO4J_JAR): tests/neo4j-server/pom.xml $(shell find tests/neo4j-server/src -type f 2>/dev/null)
+	@if command -v mvn >/dev/null && command -v java >/dev/null; then \
+	  echo "building the Neo4j test server (mvn -q package)"; \
+	  cd tests/neo4j-server && mvn -q -B package -DskipTests; \
+	else echo "warning: java/mvn not found; Neo4j tests will skip (or fail where required)" >&2; fi
+
+# Debian's chromium + chromium-driver for dash_duo, and docker-compose to validate the compose file.
+browser:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
+	  else echo "warning: missing$$missing (install them to run browser/compose tests)" >&2; fi; \
+	fi
+
+test: $(VENV)/.installed-test neo4j-server browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-test neo4j-server
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/query.py
+
+clean:
+	rm -rf $(VENV) tests/neo4j-server/target .pytest_cache .mypy_cache .ruff_cache
