@@ -7,13 +7,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-# A Python >= 3.12: $(PYTHON) if given, else python3.13/python3.12 on PATH, else pyenv's versions.
+# A Python >= 3.12 (3.12 preferred: the version everything is measured on): $(PYTHON) if given,
+# else python3.12/python3.13 on PATH, else pyenv's versions (3.12.x first).
 PYTHON ?= $(shell \
-  for c in python3.13 python3.12; do \
+  for c in python3.12 python3.13; do \
     p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
   done; \
   root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
-  for p in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -Vr); do \
+  for p in $$(ls -d $$root/versions/3.12*/bin/python3 2>/dev/null | sort -Vr) \
+           $$(ls -d $$root/versions/3.1[3-9]*/bin/python3 2>/dev/null | sort -V); do \
     $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
   done)
 
