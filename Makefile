@@ -19,7 +19,7 @@ PYTHON ?= $(shell \
     $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
   done)
 
-.PHONY: demo test lint typecheck bench neo4j-server browser compose-tool clean check-python
+.PHONY: demo test lint bench neo4j-server browser clean check-python lock
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -31,12 +31,14 @@ $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[all]'
+# constraints.txt pins the whole tested dependency set (refresh with `make lock`), so a clean
+# install resolves at once and matches what CI ran.
+$(VENV)/.installed-demo: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[all]'
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[all,test]'
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[all,test]'
 	touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo
@@ -73,6 +75,9 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test neo4j-server
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/query.py
+
+lock: $(VENV)/.installed-test
+	$(BIN)/pip freeze --exclude-editable | grep -v '^partnergraph' > constraints.txt
 
 clean:
 	rm -rf $(VENV) tests/neo4j-server/target .pytest_cache .mypy_cache .ruff_cache
