@@ -39,11 +39,24 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _column_values(series: pd.Series) -> list[Any]:
+    """A column as plain Python values, converted once per column rather than per cell."""
+    kind = series.dtype.kind
+    if kind in "iub":
+        return series.tolist()
+    if kind == "f":
+        return [None if v != v else v for v in series.tolist()]  # NaN -> None
+    if kind == "M":
+        return [None if pd.isna(v) else v.strftime("%Y-%m-%dT%H:%M:%SZ") for v in series]
+    return [_clean(v) for v in series.tolist()]
+
+
 def frame_rows(df: pd.DataFrame, drop: set[str] = SKIP_COLUMNS) -> Iterator[dict[str, Any]]:
     """Rows of a frame as plain Python dicts (NaN -> None, numpy -> Python)."""
     cols = [c for c in df.columns if c not in drop]
-    for values in df[cols].itertuples(index=False, name=None):
-        yield {c: _clean(v) for c, v in zip(cols, values, strict=True)}
+    columns = [_column_values(df[c]) for c in cols]
+    for values in zip(*columns, strict=True):
+        yield dict(zip(cols, values, strict=True))
 
 
 def _primary(labels: list[str]) -> tuple[str, list[str]]:

@@ -51,12 +51,14 @@ from graph.store.base import (
     batched,
 )
 from graph.store.builders import (
+    batch_params,
     node_rows,
     rel_rows,
     upsert_nodes_query,
     upsert_relationships_query,
     with_names,
 )
+from graph.store.falkor_params import params_header
 
 GRAPH_NAME = "kg"
 VECTOR_DIMENSION = 384
@@ -315,10 +317,11 @@ class FalkorStore:
         import redis
 
         ms = None if timeout is None else max(1, int(math.ceil(timeout * 1000)))
+        text = params_header(params) + query  # our encoder: the client's is slow on big batches
         try:
             if read_only:
-                return self._graph.ro_query(query, dict(params or {}), timeout=ms)
-            return self._graph.query(query, dict(params or {}), timeout=ms)
+                return self._graph.ro_query(text, None, timeout=ms)
+            return self._graph.query(text, None, timeout=ms)
         except redis.exceptions.TimeoutError:
             raise QueryTimeout(
                 f"no answer from the embedded graph server within {ms or 'the socket'} ms",
@@ -477,7 +480,7 @@ class FalkorStore:
         query = upsert_nodes_query(label, extra_labels)
         written = 0
         for batch in batched(rows, batch_size or self.settings.batch_size):
-            res = self._run(query, {"rows": node_rows(batch)})
+            res = self._run(query, batch_params(node_rows(batch)))
             written += int(res.result_set[0][0]) if res.result_set else 0
         return written
 
@@ -494,7 +497,7 @@ class FalkorStore:
         query = upsert_relationships_query(rel_type, src_label, dst_label, key)
         written = 0
         for batch in batched(rows, batch_size or self.settings.batch_size):
-            res = self._run(query, {"rows": rel_rows(batch, key)})
+            res = self._run(query, batch_params(rel_rows(batch, key)))
             written += int(res.result_set[0][0]) if res.result_set else 0
         return written
 

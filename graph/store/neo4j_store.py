@@ -43,6 +43,7 @@ from graph.store.base import (
     batched,
 )
 from graph.store.builders import (
+    batch_params,
     node_rows,
     rel_rows,
     upsert_nodes_query,
@@ -400,7 +401,7 @@ class Neo4jStore:
         written = 0
         for batch in batched(rows, max(1, size)):
             def work(tx: neo4j.ManagedTransaction, batch: list[Row] = batch) -> int:
-                record = tx.run(query, rows=_param(batch)).single()
+                record = tx.run(query, _param(batch_params(batch))).single()
                 return int(record["written"]) if record is not None else 0
 
             written += self._managed(False, work)
