@@ -97,6 +97,7 @@ FALKOR_ALLOWED_OPERATORS = frozenset({
     "NodeByIdSeek",
     "Edge By Index Scan",
     "Conditional Traverse",
+    "Optional Conditional Traverse",
     "Conditional Variable Length Traverse",
     "Conditional Variable Length Traverse (Expand Into)",
     "Expand Into",

@@ -397,11 +397,13 @@ class Neo4jStore:
 
     # ---------------------------------------------------------------- writes
 
-    def _write_batches(self, query: str, rows: Iterable[Row], size: int) -> int:
+    def _write_batches(self, query: str, rows: Iterable[Row], size: int, *, upsert: bool = True) -> int:
+        """Run ``query`` per batch; upsert batches send their common properties once."""
         written = 0
         for batch in batched(rows, max(1, size)):
             def work(tx: neo4j.ManagedTransaction, batch: list[Row] = batch) -> int:
-                record = tx.run(query, _param(batch_params(batch))).single()
+                params = batch_params(batch) if upsert else {"rows": batch}
+                record = tx.run(query, _param(params)).single()
                 return int(record["written"]) if record is not None else 0
 
             written += self._managed(False, work)
@@ -429,10 +431,13 @@ class Neo4jStore:
         rows = [{"id": str(i), "v": [float(x) for x in v]} for i, v in zip(ids, vecs, strict=True)]
         query = with_names("UNWIND $rows AS row MATCH (n:{lbl} {{id: row.id}}) "
                            "SET n.{key} = row.v RETURN count(n) AS written", lbl=lbl, key=key)
-        return self._write_batches(query, rows, min(self.settings.batch_size, 2_000))
+        return self._write_batches(query, rows, min(self.settings.batch_size, 2_000), upsert=False)
 
     def clear(self) -> None:
         """Delete every node and relationship, in batches; constraints and indexes stay."""
+        # relationships first, so a dense node's edges never land in one transaction
+        self._auto(with_names("MATCH ()-[r]->() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {n} ROWS",
+                              n=CLEAR_BATCH))
         self._auto(with_names("MATCH (n) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {n} ROWS", n=CLEAR_BATCH))
 
     # ---------------------------------------------------------------- reads
