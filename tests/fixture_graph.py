@@ -37,9 +37,11 @@ def fixture_export() -> GraphExport:
         {"id": "pub:lemonde.fr", "name": "Le Monde", "domain": "lemonde.fr", "country": "FR",
          "audience_size": 9_000_000},
         {"id": "pub:kicker.de", "name": "Kicker", "domain": "kicker.de", "country": "DE",
-         "audience_size": 3_000_000},
+         "audience_size": 3_000_000, "language": "de", "partner_type": "publisher", "crm_id": "CRM-7",
+         "crm_url": "https://crm.example/partners/CRM-7", "first_seen": "2025-01-02T00:00:00Z",
+         "last_seen": "2025-10-01T00:00:00Z", "run_id": "fixture-run"},
         {"id": "pub:foodblog.example", "name": "Food Blog <b>", "domain": "foodblog.example",
-         "country": "GB", "audience_size": 40_000},
+         "country": "GB", "audience_size": 40_000, "crm_url": "javascript:alert(1)"},
     ])
     influencers = _nodes([
         {"id": "inf:@tennisqueen", "name": "Tennis Queen", "handle": "@tennisqueen", "country": "ES",
@@ -55,8 +57,27 @@ def fixture_export() -> GraphExport:
     ])
     affiliates = _nodes([{"id": "pub:foodblog.example", "network": "awin", "network_id": "123"}])
     devices = _nodes([{"id": "dev:abc", "kind": "device"}])
-    nodes = {"Topic": topics, "Publisher": publishers, "Influencer": influencers, "Brand": brands,
-             "Campaign": campaigns, "Affiliate": affiliates, "Device": devices}
+    audiences = _nodes([
+        {"id": "iab-audience-1.1:2", "name": "Sports fans", "tier": 1, "path": "Interest > Sports"},
+    ])
+    platforms = _nodes([{"id": "platform:instagram", "name": "Instagram", "domain": "instagram.com"}])
+    socials = _nodes([
+        {"id": "social:instagram:kicker", "platform": "Instagram", "handle": "kicker",
+         "url": "https://www.instagram.com/kicker/", "followers": 1_200_000},
+    ])
+    ad_systems = _nodes([{"id": "adsystem:google.com", "domain": "google.com", "name": "Google"}])
+    sellers = _nodes([
+        {"id": "seller:google.com:pub-1", "seller_id": "pub-1", "ad_system": "google.com",
+         "seller_type": "PUBLISHER"},
+    ])
+    articles = _nodes([
+        {"id": "article:kicker.de/derby", "url": "https://kicker.de/derby", "title": "Derby day: the match report",
+         "language": "de"},
+    ])
+    nodes = {"Article": articles, "Topic": topics, "Publisher": publishers, "Influencer": influencers, "Brand": brands,
+             "Campaign": campaigns, "Affiliate": affiliates, "Device": devices, "Audience": audiences,
+             "Platform": platforms, "SocialAccount": socials, "AdSystem": ad_systems,
+             "SellerAccount": sellers}
     edges = {
         "CHILD_OF": _edges([
             ("iab-content-3.1:484", "Topic", "iab-content-3.1:483", "Topic", {}),
@@ -86,6 +107,28 @@ def fixture_export() -> GraphExport:
             ("camp:2", "Campaign", "inf:@tennisqueen", "Influencer",
              {"cost": 500.0, "impressions": 20000, "clicks": 700, "conversions": 40, "revenue": 2500.0,
               "currency": "EUR", "period": "2025-09"}),
+            ("camp:2", "Campaign", "pub:kicker.de", "Publisher",
+             {"cost": 800.0, "impressions": 30000, "clicks": 400, "conversions": 12, "revenue": 1500.0,
+              "currency": "EUR", "period": "2025-09"}),
+        ]),
+        "REACHES": _edges([
+            ("pub:kicker.de", "Publisher", "iab-audience-1.1:2", "Audience", {"score": 0.7}),
+        ]),
+        "PUBLISHED": _edges([
+            ("pub:kicker.de", "Publisher", "article:kicker.de/derby", "Article", {}),
+        ]),
+        "HAS_ACCOUNT": _edges([
+            ("pub:kicker.de", "Publisher", "social:instagram:kicker", "SocialAccount", {}),
+        ]),
+        "ON_PLATFORM": _edges([
+            ("social:instagram:kicker", "SocialAccount", "platform:instagram", "Platform", {}),
+        ]),
+        "SELLS_VIA": _edges([
+            ("pub:kicker.de", "Publisher", "seller:google.com:pub-1", "SellerAccount",
+             {"relationship": "DIRECT"}),
+        ]),
+        "OF": _edges([
+            ("seller:google.com:pub-1", "SellerAccount", "adsystem:google.com", "AdSystem", {}),
         ]),
         "USED_DEVICE": _edges([
             ("pub:foodblog.example", "Affiliate", "dev:abc", "Device", {"period": "2025-06", "count": 12}),
@@ -98,6 +141,8 @@ def fixture_export() -> GraphExport:
 #: Parameters for each saved query on the fixture.
 QUERY_PARAMS: dict[str, dict[str, Any]] = {
     "label_counts": {},
+    "search_article_partners": {"ids": "article:kicker.de/derby,article:missing"},
+    "search_partner_topics": {"ids": "pub:kicker.de,inf:@tennisqueen"},
     "relationship_type_counts": {},
     "schema_version": {},
     "neighbourhood": {"id": "pub:kicker.de", "limit": 50},
@@ -109,4 +154,12 @@ QUERY_PARAMS: dict[str, dict[str, Any]] = {
     "shortest_path": {"a": "pub:lemonde.fr", "b": "inf:@tennisqueen"},
     "overview_embedded_nodes": {},
     "partner_websites": {"limit": 100},
+    "explore_expand": {"id": "pub:kicker.de", "labels": "Publisher,Campaign,Topic,Audience", "k": 2},
+    "explore_node": {"id": "pub:kicker.de"},
+    "partner_identity": {"id": "pub:kicker.de"},
+    "partner_segments": {"id": "pub:kicker.de"},
+    "partner_accounts": {"id": "pub:kicker.de"},
+    "partner_performance": {"id": "pub:kicker.de"},
+    "partner_campaigns": {"id": "pub:kicker.de", "k": 10},
+    "similar_partners": {"id": "pub:kicker.de", "k": 10},
 }

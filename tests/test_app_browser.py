@@ -89,7 +89,7 @@ def test_overview_shows_the_counts_of_a_real_graph(
     }
     dash_duo.wait_for_element(f"#{ids.OVERVIEW_CHART} .main-svg")
     assert dash_duo.find_element(f"#{ids.BACKEND_BADGE}").text == "FalkorDB-lite (embedded)"
-    assert [a.text for a in dash_duo.find_elements(f"#{ids.NAV_LINKS} a")] == ["Overview"]
+    assert [a.text for a in dash_duo.find_elements(f"#{ids.NAV_LINKS} a")] == ["Overview", "Explore", "Partner profile", "Cypher console"]
 
     imported = dash_duo.find_element("#stage-import")
     assert "has data" in imported.text

@@ -1,0 +1,529 @@
+"""Pure helpers of the explore page: search ranking, graph rows -> Cytoscape elements, styles.
+
+No Dash, no Flask, no store: callbacks fetch rows through saved queries (``explore_node``,
+``explore_expand``, ``find_by_name``, full-text search) and hand them here. Names are carried as
+Cytoscape data and drawn on a canvas, or shown by Dash components as text, so markup in a name
+is never interpreted.
+
+Big neighbourhoods are aggregated on the server: ``explore_expand`` returns, per relationship
+type, direction and neighbour label, the group size and its top-k members; every group with
+more members than shown becomes one "+ n more" node. :data:`MAX_ELEMENTS` bounds what the page
+ever holds, so the browser keeps a few hundred elements at most.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graph.errors import PartnerGraphError
+
+#: Members drawn per (relationship, direction, label) group before "+ n more".
+TOP_K = 8
+#: Members added each time a "+ n more" node is clicked.
+MORE_STEP = 16
+#: The most elements (nodes + edges) the page holds; expansions beyond it are refused, said plainly.
+MAX_ELEMENTS = 400
+#: Search: the most results listed.
+SEARCH_LIMIT = 12
+#: Search: shortest text searched.
+MIN_SEARCH = 2
+#: Search: longest text accepted (longer text is cut, not sent).
+MAX_SEARCH = 200
+
+#: Labels searched (partners and brands).
+SEARCH_LABELS = ("Publisher", "Influencer", "Brand")
+#: Partner and brand labels: their nodes open a profile.
+PROFILE_LABELS = frozenset(SEARCH_LABELS)
+
+#: Colour per entity type; anything else is grey.
+TYPE_COLOURS: dict[str, str] = {
+    "Publisher": "#2563eb",
+    "Influencer": "#7c3aed",
+    "Brand": "#db2777",
+    "Campaign": "#ea580c",
+    "Contract": "#b45309",
+    "Article": "#0891b2",
+    "Topic": "#0d9488",
+    "Audience": "#16a34a",
+    "ProductCategory": "#65a30d",
+    "SocialAccount": "#9333ea",
+    "Platform": "#6d28d9",
+    "SellerAccount": "#475569",
+    "AdSystem": "#334155",
+    "Device": "#dc2626",
+    "IPNetwork": "#b91c1c",
+    "PaymentAccount": "#991b1b",
+    "Ring": "#e11d48",
+    "Alert": "#f59e0b",
+}
+OTHER_COLOUR = "#9ca3af"
+
+#: Entity types offered by the type filter, in this order.
+FILTER_TYPES = (
+    "Publisher", "Influencer", "Brand", "Campaign", "Contract", "Article", "Topic", "Audience",
+    "ProductCategory", "SocialAccount", "SellerAccount", "AdSystem", "Platform", "Device",
+    "IPNetwork", "PaymentAccount",
+)
+#: Types shown before the user changes the filter: identifiers are hidden (they are many).
+DEFAULT_TYPES = tuple(t for t in FILTER_TYPES if t not in ("Device", "IPNetwork", "PaymentAccount"))
+
+SIZE_MODES = {"weight": "Audience / followers", "degree": "Connections", "none": "Same size"}
+
+ROOT_CLASS = "root"
+MORE_CLASS = "more"
+EXPANDED_CLASS = "expanded"
+
+
+# ---------------------------------------------------------------------------------- search
+
+
+def clean_search(text: str | None) -> str:
+    """The search text as sent: stripped, inner whitespace collapsed, cut at :data:`MAX_SEARCH`."""
+    return " ".join((text or "").split())[:MAX_SEARCH]
+
+
+def fuzzy_probes(text: str) -> list[str]:
+    """Substrings to look names up by, so a typo still finds candidates.
+
+    The whole text first, then the first and last three letters of each word of four letters
+    or more ("Kiker" -> "kik", "ker"): a name sharing either is a candidate, ranked afterwards.
+    """
+    text = clean_search(text).lower()
+    probes = [text] if text else []
+    for word in text.split():
+        if len(word) >= 4:
+            for part in (word[:3], word[-3:]):
+                if part not in probes:
+                    probes.append(part)
+    return probes
+
+
+def similarity(text: str, name: str) -> float:
+    """How well ``name`` matches the search ``text``, in [0, 1] (1: same, case-insensitively)."""
+    a, b = text.lower().strip(), (name or "").lower().strip()
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    if a in b:
+        return 0.9 - 0.2 * (1 - len(a) / len(b))
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    best_word = max((difflib.SequenceMatcher(None, a, w).ratio() for w in b.split()), default=0.0)
+    return max(ratio, best_word * 0.85)
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    label: str
+    name: str
+    score: float
+    how: str  # "name" | "full text" | "fuzzy"
+
+
+def rank_matches(
+    text: str,
+    name_rows: Iterable[Mapping[str, Any]],
+    fulltext_rows: Iterable[tuple[str, Mapping[str, Any], float]] = (),
+    *,
+    limit: int = SEARCH_LIMIT,
+    min_score: float = 0.45,
+) -> list[Match]:
+    """Merge name and full-text hits into one ranked list, best first, one entry per id.
+
+    ``name_rows`` are ``find_by_name`` rows (``id``, ``label``, ``name``; from the exact text or a
+    fuzzy probe); ``fulltext_rows`` are ``(label, properties, score)`` from the full-text index,
+    which also matches descriptions and domains and is kept whatever its name similarity.
+    """
+    text = clean_search(text)
+    best: dict[str, Match] = {}
+
+    def keep(m: Match) -> None:
+        if m.id and (m.id not in best or m.score > best[m.id].score):
+            best[m.id] = m
+
+    for row in name_rows:
+        name = str(row.get("name") or row.get("id") or "")
+        score = similarity(text, name)
+        if score >= min_score:
+            how = "name" if text.lower() in name.lower() else "fuzzy"
+            keep(Match(str(row.get("id") or ""), str(row.get("label") or ""), name, score, how))
+    for label, props, _ft in fulltext_rows:
+        name = str(props.get("name") or props.get("id") or "")
+        score = max(similarity(text, name), 0.5)
+        keep(Match(str(props.get("id") or ""), label, name, score, "full text"))
+    return sorted(best.values(), key=lambda m: (-m.score, m.name.lower(), m.id))[:limit]
+
+
+# ---------------------------------------------------------------------------------- elements
+
+
+def colour(label: str) -> str:
+    return TYPE_COLOURS.get(label, OTHER_COLOUR)
+
+
+def node_size(weight: float | int | None, mode: str = "weight", degree: int = 0) -> float:
+    """Node diameter in pixels: log-scaled audience/followers, or connections, within [18, 60]."""
+    if mode == "none":
+        return 28.0
+    value = degree if mode == "degree" else float(weight or 0)
+    if value <= 0:
+        return 20.0
+    return round(min(60.0, 18.0 + 6.0 * math.log10(1.0 + value)), 1)
+
+
+def short(name: str, width: int = 28) -> str:
+    """A name cut to ``width`` characters for a node caption (the full name is in the details)."""
+    name = " ".join(str(name).split())
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def node_element(
+    node_id: str, label: str, name: str, weight: float | int | None = 0, *, root: bool = False
+) -> dict[str, Any]:
+    """One Cytoscape node. ``data.caption`` is what the canvas draws; ``data.name`` the full name."""
+    classes = [label]
+    if root:
+        classes.append(ROOT_CLASS)
+    return {
+        "data": {
+            "id": str(node_id),
+            "type": label,
+            "name": str(name),
+            "caption": short(name),
+            "weight": float(weight or 0),
+            "size": node_size(weight),
+            "colour": colour(label),
+        },
+        "classes": " ".join(classes),
+    }
+
+
+def more_id(center: str, rel: str, label: str, outgoing: bool) -> str:
+    return f"more::{center}::{rel}::{label}::{'out' if outgoing else 'in'}"
+
+
+def _edge(src: str, dst: str, rel: str, links: int = 1) -> dict[str, Any]:
+    return {
+        "data": {
+            "id": f"{src}->{rel}->{dst}",
+            "source": src,
+            "target": dst,
+            "rel": rel,
+            "links": int(links),
+            "width": round(min(8.0, 1.5 + math.log2(max(1, int(links)))), 1),
+        }
+    }
+
+
+def expansion_elements(
+    center: str, groups: Iterable[Mapping[str, Any]], *, include_resolved: bool = False
+) -> list[dict[str, Any]]:
+    """``explore_expand`` rows around ``center`` -> member nodes, edges and "+ n more" nodes.
+
+    Each row is a group (``rel``, ``outgoing``, ``label``, ``total``, ``top``); members become nodes
+    linked to ``center`` in the direction of the relationship (several parallel edges of a type
+    become one edge whose width grows with their number); a group with more members than
+    ``top`` holds gets one "+ n more" node carrying what a click needs to fetch the next ones.
+    With ``include_resolved`` a fully shown group still gets its node, with ``hidden`` 0, so that
+    :func:`merge` removes the "+ n more" node a click has just opened completely.
+    """
+    out: list[dict[str, Any]] = []
+    for g in groups:
+        rel, label = str(g.get("rel") or ""), str(g.get("label") or "")
+        outgoing = bool(g.get("outgoing"))
+        top = list(g.get("top") or [])
+        total = int(g.get("total") or 0)
+        for m in top:
+            mid = str(m.get("id") or "")
+            if not mid:
+                continue
+            out.append(node_element(mid, label, str(m.get("name") or mid), m.get("weight")))
+            src, dst = (center, mid) if outgoing else (mid, center)
+            out.append(_edge(src, dst, rel, int(m.get("links") or 1)))
+        hidden = total - len(top)
+        if hidden > 0 or include_resolved:
+            mid = more_id(center, rel, label, outgoing)
+            out.append({
+                "data": {
+                    "id": mid,
+                    "type": "more",
+                    "name": f"{hidden:,} more {label} via {rel}",
+                    "caption": f"+ {hidden:,} more",
+                    "size": 22.0,
+                    "weight": 0.0,
+                    "colour": colour(label),
+                    "center": center,
+                    "rel": rel,
+                    "label": label,
+                    "outgoing": outgoing,
+                    "shown": len(top),
+                    "hidden": hidden,
+                },
+                "classes": f"{MORE_CLASS} {label}",
+            })
+            src, dst = (center, mid) if outgoing else (mid, center)
+            out.append(_edge(src, dst, rel))
+    return out
+
+
+def is_node(el: Mapping[str, Any]) -> bool:
+    return "source" not in el.get("data", {})
+
+
+def merge(
+    current: Sequence[Mapping[str, Any]],
+    new: Iterable[Mapping[str, Any]],
+    *,
+    max_elements: int = MAX_ELEMENTS,
+    expanded: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Add ``new`` elements to ``current`` (by id), replacing "+ n more" nodes of the same group.
+
+    ``expanded`` marks that node as expanded. Stops adding once ``max_elements`` are held and
+    returns ``(elements, dropped)``: how many new elements did not fit (a node that does not fit
+    takes its edges with it).
+    """
+    out = [dict(el) for el in current]
+    index = {el["data"]["id"]: i for i, el in enumerate(out)}
+    dropped = 0
+    for el in new:
+        eid = el["data"]["id"]
+        if eid in index:
+            if el.get("classes", "").startswith(MORE_CLASS):
+                out[index[eid]] = dict(el)
+            continue
+        if not is_node(el) and (el["data"]["source"] not in index or el["data"]["target"] not in index):
+            dropped += 1
+            continue
+        if len(out) >= max_elements:
+            dropped += 1
+            continue
+        index[eid] = len(out)
+        out.append(dict(el))
+    if expanded is not None and expanded in index:
+        el = out[index[expanded]]
+        classes = el.get("classes", "").split()
+        if EXPANDED_CLASS not in classes:
+            out[index[expanded]] = {**el, "classes": " ".join(classes + [EXPANDED_CLASS])}
+    return _drop_resolved_more(out), dropped
+
+
+def _drop_resolved_more(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Remove "+ n more" nodes whose group is now fully shown (``hidden`` <= 0) and their edges."""
+    gone = {el["data"]["id"] for el in elements
+            if el.get("classes", "").startswith(MORE_CLASS) and int(el["data"].get("hidden", 1)) <= 0}
+    if not gone:
+        return elements
+    return [el for el in elements if el["data"]["id"] not in gone
+            and el["data"].get("source") not in gone and el["data"].get("target") not in gone]
+
+
+def visible(
+    elements: Sequence[Mapping[str, Any]], types: Iterable[str] | None, size_mode: str = "weight"
+) -> list[dict[str, Any]]:
+    """What the graph shows: nodes of the selected ``types`` (the root always), edges between
+    shown nodes, node sizes by ``size_mode`` ("weight", "degree", "none")."""
+    allowed = set(types or ())
+    keep_ids = set()
+    for el in elements:
+        if not is_node(el):
+            continue
+        d = el["data"]
+        kind = d.get("label") if d.get("type") == "more" else d.get("type")
+        if ROOT_CLASS in el.get("classes", "").split() or kind in allowed:
+            keep_ids.add(d["id"])
+    degree: dict[str, int] = {}
+    edges = []
+    for el in elements:
+        d = el["data"]
+        if not is_node(el) and d["source"] in keep_ids and d["target"] in keep_ids:
+            edges.append(dict(el))
+            for end in (d["source"], d["target"]):
+                degree[end] = degree.get(end, 0) + 1
+    nodes = []
+    for el in elements:
+        d = el["data"]
+        if is_node(el) and d["id"] in keep_ids:
+            if d.get("type") == "more":
+                nodes.append(dict(el))
+                continue
+            size = node_size(d.get("weight"), size_mode, degree.get(d["id"], 0))
+            nodes.append({**el, "data": {**d, "size": size}})
+    return nodes + edges
+
+
+def node_count(elements: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """``(nodes, edges)`` among ``elements``."""
+    nodes = sum(1 for el in elements if is_node(el))
+    return nodes, len(elements) - nodes
+
+
+def status_text(elements: Sequence[Mapping[str, Any]], shown: Sequence[Mapping[str, Any]], dropped: int = 0) -> str:
+    """One line under the graph: what is loaded and shown, and whether the cap was reached."""
+    n, e = node_count(elements)
+    sn, se = node_count(shown)
+    more = sum(int(el["data"].get("hidden", 0)) for el in elements if el["data"].get("type") == "more")
+    parts = [f"Showing {sn:,} of {n:,} nodes and {se:,} of {e:,} links"]
+    if more:
+        parts.append(f"{more:,} more neighbours are folded into '+ more' nodes (click one to open it)")
+    if dropped:
+        parts.append(
+            f"{dropped:,} elements were not added: the view holds at most {MAX_ELEMENTS} elements; "
+            "reset, or hide types with the filter"
+        )
+    return "; ".join(parts) + "."
+
+
+def expand_request(node: Mapping[str, Any], expanded: Iterable[str], types: Sequence[str]) -> dict[str, Any] | None:
+    """What clicking ``node`` (its Cytoscape data) should fetch, or ``None`` for nothing.
+
+    A member node is expanded once: ``{"id", "labels", "k"}`` for ``explore_expand``. A "+ n more"
+    node fetches its group again with room for :data:`MORE_STEP` more members.
+    """
+    if not node or not node.get("id"):
+        return None
+    if node.get("type") == "more":
+        return {
+            "id": str(node["center"]),
+            "labels": [str(node["label"])],
+            "k": int(node.get("shown", 0)) + MORE_STEP,
+            "only": (str(node["rel"]), bool(node.get("outgoing"))),
+        }
+    if node["id"] in set(expanded):
+        return None
+    return {"id": str(node["id"]), "labels": list(types), "k": TOP_K, "only": None}
+
+
+def only_group(groups: Iterable[Mapping[str, Any]], only: tuple[str, bool] | None) -> list[Mapping[str, Any]]:
+    """Keep the group a "+ n more" click asked for (all groups when ``only`` is ``None``)."""
+    rows = list(groups)
+    if only is None:
+        return rows
+    rel, outgoing = only
+    return [g for g in rows if g.get("rel") == rel and bool(g.get("outgoing")) == outgoing]
+
+
+def expanded_ids(elements: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [el["data"]["id"] for el in elements if EXPANDED_CLASS in el.get("classes", "").split()]
+
+
+def details(node: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Label/value pairs describing a clicked node, as text."""
+    if not node:
+        return []
+    if node.get("type") == "more":
+        return [
+            ("Group", str(node.get("name", ""))),
+            ("Action", f"Click the node to show up to {MORE_STEP} more."),
+        ]
+    out = [("Name", str(node.get("name", ""))), ("Type", str(node.get("type", ""))), ("Id", str(node.get("id", "")))]
+    if node.get("weight"):
+        out.append(("Audience / followers", f"{int(float(node['weight'])):,}"))
+    return out
+
+
+def can_profile(node: Mapping[str, Any] | None) -> bool:
+    return node is not None and str(node.get("type")) in PROFILE_LABELS
+
+
+# ---------------------------------------------------------------------------------- styles
+
+
+def stylesheet() -> list[dict[str, Any]]:
+    """The Cytoscape stylesheet: colour by type, size and caption from data, edge width by links."""
+    return [
+        {
+            "selector": "node",
+            "style": {
+                "background-color": "data(colour)",
+                "width": "data(size)",
+                "height": "data(size)",
+                "label": "data(caption)",
+                "font-size": 10,
+                "color": "#1f2937",
+                "text-valign": "bottom",
+                "text-margin-y": 4,
+                "text-wrap": "ellipsis",
+                "text-max-width": 140,
+                "border-width": 1,
+                "border-color": "#ffffff",
+            },
+        },
+        {"selector": f".{ROOT_CLASS}", "style": {"border-width": 4, "border-color": "#111827", "font-weight": "bold"}},
+        {"selector": f".{EXPANDED_CLASS}", "style": {"border-width": 3, "border-color": "#374151"}},
+        {
+            "selector": f".{MORE_CLASS}",
+            "style": {
+                "shape": "round-rectangle",
+                "background-opacity": 0.25,
+                "border-style": "dashed",
+                "border-width": 2,
+                "border-color": "data(colour)",
+                "width": 70,
+                "height": 22,
+                "text-valign": "center",
+                "text-margin-y": 0,
+                "font-size": 9,
+            },
+        },
+        {
+            "selector": "edge",
+            "style": {
+                "width": "data(width)",
+                "line-color": "#cbd5e1",
+                "target-arrow-color": "#cbd5e1",
+                "target-arrow-shape": "triangle",
+                "arrow-scale": 0.8,
+                "curve-style": "bezier",
+                "label": "data(rel)",
+                "font-size": 7,
+                "color": "#6b7280",
+                "text-rotation": "autorotate",
+            },
+        },
+        {"selector": ":selected", "style": {"border-width": 4, "border-color": "#f59e0b"}},
+    ]
+
+
+def legend(types: Iterable[str]) -> list[tuple[str, str]]:
+    """``(type, colour)`` pairs for the legend, in filter order."""
+    wanted = set(types)
+    return [(t, colour(t)) for t in FILTER_TYPES if t in wanted]
+
+
+LAYOUT = {"name": "cose", "animate": False, "nodeRepulsion": 9000, "idealEdgeLength": 80, "randomize": False}
+
+
+def search_with(
+    find_by_name: Callable[[str], Iterable[Mapping[str, Any]]],
+    fulltext: Callable[[str, str], Iterable[tuple[Mapping[str, Any], float]]],
+    text: str,
+    *,
+    labels: Sequence[str] = SEARCH_LABELS,
+    limit: int = SEARCH_LIMIT,
+) -> list[Match]:
+    """Search partners and brands: the name match for ``text`` and its fuzzy probes, plus the
+    full-text index of each of ``labels``, merged by :func:`rank_matches`.
+
+    ``find_by_name(probe)`` returns ``find_by_name`` rows; ``fulltext(label, text)`` returns
+    ``(properties, score)`` pairs and may raise :class:`~graph.errors.PartnerGraphError` when the
+    label has no full-text index yet (names still work then).
+    """
+    text = clean_search(text)
+    if len(text) < MIN_SEARCH:
+        return []
+    name_rows: list[Mapping[str, Any]] = []
+    for probe in fuzzy_probes(text):
+        name_rows += list(find_by_name(probe))
+    hits: list[tuple[str, Mapping[str, Any], float]] = []
+    for label in labels:
+        try:
+            hits += [(label, props, score) for props, score in fulltext(label, text)]
+        except PartnerGraphError:
+            continue
+    return rank_matches(text, name_rows, hits, limit=limit)

@@ -1,0 +1,9 @@
+// purpose: A partner's campaign performance per period, summed over campaigns (WITH edges).
+// params: id:string
+// compare: exact
+MATCH (:Campaign)-[w:WITH]->(p)
+WHERE p.id = $id AND w.period IS NOT NULL
+RETURN w.period AS period, sum(w.cost) AS cost, sum(w.revenue) AS revenue,
+       sum(w.impressions) AS impressions, sum(w.clicks) AS clicks,
+       sum(w.conversions) AS conversions, count(w) AS campaigns
+ORDER BY period
