@@ -18,7 +18,9 @@ import click
 from graph.errors import PartnerGraphError
 
 #: Modules whose ``register(group)`` adds commands, in help order.
-COMMAND_MODULES = ("graph.commands", "graph.ingest.commands", "crawlers.commands", "app.commands")
+COMMAND_MODULES = (
+    "graph.commands", "graph.ingest.commands", "crawlers.commands", "embeddings.commands", "app.commands",
+)
 
 
 class Context:

@@ -83,11 +83,17 @@ def _run_crawl(store: GraphStore, settings: Settings, out: Path) -> str:
     return f"{len(domains)} partner sites; " + " ".join(lines)
 
 
+def _run_embed(store: GraphStore, settings: Settings, out: Path) -> str:
+    from embeddings.stage import run_embed_stage
+
+    return run_embed_stage(store, settings)
+
+
 def _stages() -> list[Stage]:
     return [
         Stage("import (CRM, network exports, click logs)", "graph.ingest.bundle", _run_import),
         Stage("crawl (partner websites)", "crawlers.spiders.publisher", _run_crawl),
-        Stage("embed (texts -> IAB topics, search)", "embeddings.encoder"),
+        Stage("embed (texts -> IAB topics, search)", "embeddings.stage", _run_embed),
         Stage("train + discover (GNN partner recommendations)", "gnn.discover"),
         Stage("fraud (rings, alerts)", "gnn.fraud"),
     ]

@@ -51,7 +51,7 @@ class RelType:
 
 PARTNER_PROPS = (
     "name", "domain", "url", "description", "country", "language", "audience_size",
-    "crm_id", "crm_url", "partner_type", "brand_safety_flag", "handle",
+    "crm_id", "crm_url", "partner_type", "brand_safety_flag", "brand_safety_evidence", "handle",
 )
 
 NODES: dict[str, NodeType] = {n.label: n for n in [
