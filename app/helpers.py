@@ -108,30 +108,14 @@ def counts_figure(counts: Mapping[str, int]) -> go.Figure:
         subplot_titles=("Nodes per label", "Relationships per type"),
         horizontal_spacing=0.22,
     )
-    fig.add_trace(
-        go.Bar(
-            x=[v for _, v in nodes],
-            y=[k for k, _ in nodes],
-            orientation="h",
-            marker_color=NODE_COLOUR,
-            name="nodes",
-            hovertemplate="%{y}: %{x:,}<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Bar(
-            x=[v for _, v in rels],
-            y=[k for k, _ in rels],
-            orientation="h",
-            marker_color=REL_COLOUR,
-            name="relationships",
-            hovertemplate="%{y}: %{x:,}<extra></extra>",
-        ),
-        row=1,
-        col=2,
-    )
+    for col, (items, colour, name) in enumerate(((nodes, NODE_COLOUR, "nodes"),
+                                                 (rels, REL_COLOUR, "relationships")), start=1):
+        fig.add_trace(
+            go.Bar(x=[v for _, v in items], y=[k for k, _ in items], orientation="h", marker_color=colour,
+                   name=name, hovertemplate="%{y}: %{x:,}<extra></extra>"),
+            row=1,
+            col=col,
+        )
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(rangemode="tozero", gridcolor="#e5e7eb", tickformat=",d")
     for col, items in ((1, nodes), (2, rels)):

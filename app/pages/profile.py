@@ -15,6 +15,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from app import explore_view, ids
 from app import profile_view as view
+from app.components import page_head
 from app.state import current_state
 from graph import explore
 from graph.errors import InputError
@@ -38,23 +39,16 @@ def layout(id: str | None = None, **_query: Any) -> html.Div:  # noqa: A002 - th
         className="pg-page",
         children=[
             dcc.Store(id=ids.PROFILE_PICK, data=id or None),
-            html.Div(
-                className="pg-page-head",
-                children=[
-                    html.Div([
-                        html.H1("Partner profile", id=ids.PROFILE_TITLE),
-                        html.P("Identity, audience, accounts, performance and look-alikes of one partner.",
-                               className="pg-lede"),
-                    ]),
-                    html.Div(
-                        className="pg-actions pg-search",
-                        children=[
-                            dcc.Input(id=ids.PROFILE_SEARCH, type="search", placeholder="Find another partner…",
-                                      maxLength=explore_view.MAX_SEARCH, className="pg-input", autoComplete="off"),
-                            html.Button("Find", id=ids.PROFILE_SEARCH_GO, className="pg-button", n_clicks=0),
-                        ],
-                    ),
+            page_head(
+                "Partner profile",
+                "Identity, audience, accounts, performance and look-alikes of one partner.",
+                [
+                    dcc.Input(id=ids.PROFILE_SEARCH, type="search", placeholder="Find another partner…",
+                              maxLength=explore_view.MAX_SEARCH, className="pg-input", autoComplete="off"),
+                    html.Button("Find", id=ids.PROFILE_SEARCH_GO, className="pg-button", n_clicks=0),
                 ],
+                title_id=ids.PROFILE_TITLE,
+                actions_class="pg-actions pg-search",
             ),
             html.Ul(id=ids.PROFILE_RESULTS, className="pg-results pg-results-inline"),
             dcc.Loading(html.Div(id=ids.PROFILE_BODY), type="dot"),

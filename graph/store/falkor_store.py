@@ -340,6 +340,17 @@ class FalkorStore:
         columns = [_column_name(h) for h in (result.header or [])]
         return columns, result.result_set or []
 
+    def _result(self, result: Any, start: float, cap: int | None = None) -> QueryResult:
+        """A driver result as plain rows, cut to ``cap`` (``truncated`` says whether it cut)."""
+        columns, rows = self._rows(result)
+        kept = rows if cap is None else rows[:cap]
+        return QueryResult(
+            columns=columns,
+            rows=[dict(zip(columns, (_plain(v) for v in r), strict=False)) for r in kept],
+            truncated=len(kept) < len(rows),
+            elapsed_ms=(time.perf_counter() - start) * 1000,
+        )
+
     # ---- schema -------------------------------------------------------------------------
 
     def schema_version(self) -> int | None:
@@ -504,13 +515,7 @@ class FalkorStore:
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         start = time.perf_counter()
-        res = self._run(query, params)
-        columns, rows = self._rows(res)
-        return QueryResult(
-            columns=columns,
-            rows=[dict(zip(columns, (_plain(v) for v in r), strict=False)) for r in rows],
-            elapsed_ms=(time.perf_counter() - start) * 1000,
-        )
+        return self._result(self._run(query, params), start)
 
     # ---- reads --------------------------------------------------------------------------
 
@@ -526,15 +531,7 @@ class FalkorStore:
         start = time.perf_counter()
         to = self.settings.query_timeout if timeout is None else timeout
         cap = self.settings.row_cap if limit is None else limit
-        res = self._run(query, params, read_only=True, timeout=to)
-        columns, rows = self._rows(res)
-        truncated = len(rows) > cap
-        return QueryResult(
-            columns=columns,
-            rows=[dict(zip(columns, (_plain(v) for v in r), strict=False)) for r in rows[:cap]],
-            truncated=truncated,
-            elapsed_ms=(time.perf_counter() - start) * 1000,
-        )
+        return self._result(self._run(query, params, read_only=True, timeout=to), start, cap)
 
     def plan(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
         """Operator names of the query's execution plan (``GRAPH.EXPLAIN``)."""
