@@ -19,7 +19,8 @@ from graph.errors import PartnerGraphError
 
 #: Modules whose ``register(group)`` adds commands, in help order.
 COMMAND_MODULES = (
-    "graph.commands", "graph.ingest.commands", "crawlers.commands", "embeddings.commands", "app.commands",
+    "graph.commands", "graph.ingest.commands", "crawlers.commands", "embeddings.commands",
+    "gnn.commands", "app.commands",
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,31 @@ def store(request: pytest.FixtureRequest) -> GraphStore:
     s.clear()
     s.apply_schema()
     return s
+
+
+@dataclass(frozen=True)
+class CiWorld:
+    """The ``ci`` ecosystem built as a user builds it: ``partnergraph demo --no-app`` in a fresh
+    HOME (generate, import the observable exports, crawl the sites, embed, and every later stage
+    that exists). Built once per session; tests read it and must not change it."""
+
+    home: Path
+    stdout: str
+    stderr: str
+    returncode: int
+
+    def settings(self) -> Settings:
+        return load_settings(home=self.home, graph_uri=None)
+
+
+@pytest.fixture(scope="session")
+def ci_world(tmp_path_factory: pytest.TempPathFactory) -> CiWorld:
+    import subprocess
+    import sys
+
+    home = tmp_path_factory.mktemp("ci-world")
+    env = {**os.environ, "PARTNERGRAPH_HOME": str(home)}
+    env.pop("PARTNERGRAPH_GRAPH_URI", None)
+    res = subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-app", "--no-progress"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=1800)
+    return CiWorld(home, res.stdout, res.stderr, res.returncode)

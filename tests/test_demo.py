@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import CiWorld
 
 
 @pytest.mark.slow
-def test_demo_runs_every_built_stage_and_lists_the_rest(tmp_path: Path) -> None:
-    env = {**os.environ, "PARTNERGRAPH_HOME": str(tmp_path)}
-    env.pop("PARTNERGRAPH_GRAPH_URI", None)
-    res = subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-app", "--no-progress"], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=900)
-    assert res.returncode == 0, res.stderr[-3000:]
-    out = res.stdout
+def test_demo_runs_every_built_stage_and_lists_the_rest(ci_world: CiWorld) -> None:
+    assert ci_world.returncode == 0, ci_world.stderr[-3000:]
+    out = ci_world.stdout
+    tmp_path = ci_world.home
     assert "not built" in out  # later stages are listed, never faked
     assert "schema + IAB taxonomies" in out
     lines = {ln.split()[0]: ln.split()[-1] for ln in out.splitlines() if ln.strip().startswith(":")}

@@ -1,0 +1,1 @@
+"""Fraud-ring detection on affiliate networks."""
