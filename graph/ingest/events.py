@@ -252,13 +252,17 @@ def behaviour(events: EventStore) -> pd.DataFrame:
 def _behaviour_to_graph(events: EventStore, writer: GraphWriter, network: str, affs: list[str]) -> int:
     allb = behaviour(events)
     allb = allb[(allb["network"] == network) & allb["affiliate"].isin(affs)]
-    rows = []
-    for a, g in allb.groupby("affiliate"):
-        per = {str(r["period"]): {k: (None if pd.isna(v) else round(float(v), 4))
-                                  for k, v in r.items() if k not in ("network", "affiliate", "period")}
-               for r in g.to_dict("records")}
-        rows.append({"id": affiliate_id(network, a),
-                     "behaviour": json.dumps({"v": BEHAVIOUR_VERSION, "periods": per}, sort_keys=True)})
+    figs = [c for c in allb.columns if c not in ("network", "affiliate", "period")]
+    values = allb[figs].astype("float64").round(4)
+    values = values.astype(object).where(values.notna(), None)
+    per_aff: dict[str, dict[str, dict[str, Any]]] = {}
+    # one pass over plain tuples: to_dict per affiliate group costs ~3 ms each
+    for a, p, vals in zip(allb["affiliate"].tolist(), allb["period"].astype(str).tolist(),
+                          values.itertuples(index=False, name=None), strict=True):
+        per_aff.setdefault(a, {})[p] = dict(zip(figs, vals, strict=True))
+    rows = [{"id": affiliate_id(network, a),
+             "behaviour": json.dumps({"v": BEHAVIOUR_VERSION, "periods": per}, sort_keys=True)}
+            for a, per in sorted(per_aff.items())]
     if rows:
         writer.nodes("Affiliate", rows)
     return len(rows)
