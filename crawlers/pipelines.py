@@ -16,6 +16,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawlers.extract.domains import is_creator_site, registrable_domain, site_key
+from crawlers.extract.mentions import MentionFinder
 from crawlers.items import AdsTxtItem, PageItem, SellersJsonItem
 from graph.crawl_writer import (
     AdsLineFact,
@@ -28,6 +29,7 @@ from graph.crawl_writer import (
     SellersFacts,
     SocialFact,
 )
+from graph.ingest.queries import BRANDS, read_all
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,7 @@ class GraphPipeline:
         self.batch_size = s.getint("PARTNERGRAPH_BATCH_SIZE", 500)
         self.buffer: list[Facts] = []
         self.writer: CrawlWriter | None = None
+        self.mentions: MentionFinder | None = None
         self.write_errors = 0
 
     @classmethod
@@ -108,6 +111,8 @@ class GraphPipeline:
         if self.store is not None:
             self.writer = CrawlWriter(self.store, self.run_id)
             self.writer.start()
+            self.mentions = MentionFinder(read_all(self.store, BRANDS))
+            log.info("looking for mentions of %d known brands", len(self.mentions))
 
     def process_item(self, item: Any) -> Any:
         facts = to_facts(item)
@@ -116,6 +121,8 @@ class GraphPipeline:
             return item
         if stats is not None:
             stats.inc_value(f"partnergraph/items/{type(item).__name__}")
+        if self.mentions is not None and isinstance(facts, PageFacts):
+            facts.mentions = sorted(self.mentions.find(facts.text).items())
         if self.writer is not None:
             self.buffer.append(facts)
             if len(self.buffer) >= self.batch_size:

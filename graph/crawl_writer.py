@@ -79,6 +79,7 @@ class PageFacts:
     outbound_sites: list[tuple[str, bool]] = field(default_factory=list)  # (site key, creator)
     socials: list[SocialFact] = field(default_factory=list)
     promos: list[PromoFact] = field(default_factory=list)
+    mentions: list[tuple[str, int]] = field(default_factory=list)  # (brand id, times named in the text)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,9 @@ def page_rows(p: PageFacts, out: CrawlRows) -> None:
         out.rel("PROMOTES", src_label, "Brand",
                 {"src": src_id, "dst": pr.brand_id, "evidence_url": pr.url, "network": pr.network,
                  "affiliate_id": pr.affiliate_id, "kind": pr.kind, **prov}, key=("network", "affiliate_id"))
+    for brand, n in p.mentions:
+        out.rel("MENTIONS", src_label, "Brand", {"src": src_id, "dst": brand, "evidence_url": p.url, "count": n,
+                                                 **prov})
 
 
 def adstxt_rows(a: AdsTxtFacts, out: CrawlRows) -> None:
@@ -257,12 +261,15 @@ def items_to_rows(items: Iterable[Facts]) -> CrawlRows:
 
 @dataclass
 class Aggregates:
-    """Crawl-wide counts: LINKS_TO {count} between partners and partner-level PROMOTES {count}."""
+    """Crawl-wide counts: LINKS_TO {count} between partners, partner-level PROMOTES {count} and
+    MENTIONS {count}."""
 
     links: Counter[tuple[str, bool, str, bool]] = field(default_factory=Counter)
     promos: Counter[tuple[str, bool, str, str, str]] = field(default_factory=Counter)
     promo_evidence: dict[tuple[str, bool, str, str, str], str] = field(default_factory=dict)
     brand_domains: dict[str, str | None] = field(default_factory=dict)
+    mentions: Counter[tuple[str, bool, str]] = field(default_factory=Counter)
+    mention_evidence: dict[tuple[str, bool, str], str] = field(default_factory=dict)
 
     def add(self, it: Facts) -> None:
         if not isinstance(it, PageFacts):
@@ -275,6 +282,9 @@ class Aggregates:
             self.promos[k] += 1
             self.promo_evidence.setdefault(k, pr.url)
             self.brand_domains.setdefault(pr.brand_id, pr.brand_domain)
+        for brand, n in it.mentions:
+            self.mentions[(it.site, it.creator, brand)] += n
+            self.mention_evidence.setdefault((it.site, it.creator, brand), it.url)
 
 
 def aggregate_rows(agg: Aggregates, source: str) -> CrawlRows:
@@ -289,6 +299,10 @@ def aggregate_rows(agg: Aggregates, source: str) -> CrawlRows:
                 {"src": partner_id(site, creator), "dst": brand, "network": network, "affiliate_id": affid,
                  "count": n, "evidence_url": agg.promo_evidence[(site, creator, brand, network, affid)],
                  "source": source}, key=("network", "affiliate_id"))
+    for (site, creator, brand), n in agg.mentions.items():
+        out.rel("MENTIONS", partner_label(creator), "Brand",
+                {"src": partner_id(site, creator), "dst": brand, "count": n,
+                 "evidence_url": agg.mention_evidence[(site, creator, brand)], "source": source})
     return out
 
 
