@@ -11,8 +11,10 @@ mixed encodings still reads; the number of such lines is reported in ``notes``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -326,28 +328,80 @@ class TableReader:
             yield self._records_to_chunk(recs, bad)
 
     def _json_chunks(self) -> Iterator[Chunk]:
-        text = "".join(self._lines())
+        """A JSON list of records, or an object holding exactly one such list, streamed with
+        ijson: memory stays bounded by the chunk size, whatever the file size."""
+        import ijson
+
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{self.path.name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                             f"column {exc.colno}") from None
-        if isinstance(doc, dict):
-            lists = [v for v in doc.values() if isinstance(v, list)]
-            if len(lists) != 1:
-                raise InputError(f"{self.path.name}: expected a list of records or an object holding one list")
-            doc = lists[0]
-        if not isinstance(doc, list):
-            raise InputError(f"{self.path.name}: expected a list of records")
-        bad: list[tuple[int, str, dict[str, str]]] = []
-        recs: list[tuple[int, dict[str, Any]]] = []
-        for i, obj in enumerate(doc, start=1):
-            if isinstance(obj, dict):
-                recs.append((i, _flatten(obj)))
-            else:
-                bad.append((i, "record is not a JSON object", {}))
-        for start in range(0, max(len(recs), 1), self.chunk_rows):
-            yield self._records_to_chunk(recs[start:start + self.chunk_rows], bad if start == 0 else [])
+            prefix = self._json_records_prefix()
+            bad: list[tuple[int, str, dict[str, str]]] = []
+            recs: list[tuple[int, dict[str, Any]]] = []
+            i = 0
+            with _open_binary(self.path) as fh:
+                records = ijson.items(_Utf8Stream(fh, self.encoding), prefix, use_float=True)
+                for i, obj in enumerate(records, start=1):
+                    if isinstance(obj, dict):
+                        recs.append((i, _flatten(obj)))
+                    else:
+                        bad.append((i, "record is not a JSON object", {}))
+                    if len(recs) + len(bad) >= self.chunk_rows:
+                        yield self._records_to_chunk(recs, bad)
+                        recs, bad = [], []
+        except ijson.JSONError as exc:
+            raise InputError(f"{self.path.name} is not valid JSON: {exc}",
+                             hint="check the file is complete, or export it again") from None
+        if recs or bad or i == 0:
+            yield self._records_to_chunk(recs, bad)
+
+    def _json_records_prefix(self) -> str:
+        """``item`` for a top-level list; ``<key>.item`` for an object holding one list."""
+        import ijson
+
+        with _open_binary(self.path) as fh:
+            events = ijson.parse(_Utf8Stream(fh, self.encoding))
+            _, event, _ = next(events, ("", "end", None))
+            if event == "start_array":
+                return "item"
+            if event != "start_map":
+                raise InputError(f"{self.path.name}: expected a list of records")
+            lists: list[str] = []
+            key = ""
+            for prefix, event, value in events:
+                if prefix == "" and event == "map_key":
+                    key = str(value)
+                elif prefix == key and "." not in key and event == "start_array":
+                    lists.append(key)
+        if len(lists) != 1:
+            raise InputError(f"{self.path.name}: expected a list of records or an object holding one list")
+        return f"{lists[0]}.item"
+
+
+class _Utf8Stream(io.RawIOBase):
+    """A binary file in any detected encoding as a UTF-8 byte stream, read 1 MB at a time (for
+    ijson; a JSON export is often one huge line, so it is not read line by line)."""
+
+    def __init__(self, raw: IO[bytes], encoding: str) -> None:
+        enc = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder(enc)(errors="replace")
+        self._buf = b""
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while len(self._buf) - self._pos < len(b):
+            data = self._raw.read(1 << 20)
+            text = self._decoder.decode(data, final=not data)
+            self._buf = self._buf[self._pos:] + text.encode("utf-8", "surrogatepass")
+            self._pos = 0
+            if not data:
+                break
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos:self._pos + n]
+        self._pos += n
+        return n
 
 
 def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -76,3 +76,32 @@ def test_gzip_json_jsonl_xlsx(tmp_path):
     wb.save(x)
     df = read_all(x)
     assert df["name"].tolist() == ['=HYPERLINK("http://x")'] and df["amount"].tolist() == ["12"]
+
+
+def test_json_streams_in_chunks_in_any_encoding(tmp_path):
+    """A JSON list (or an object holding one list) is read record by record, never whole."""
+    recs = [{"id": i, "name": f"Café {i}", "amount": i / 4, "tags": ["a", "b"]} for i in range(2_500)]
+    j = tmp_path / "big.json"
+    j.write_text(json.dumps({"meta": {"count": 2500, "nested": [1, 2]}, "data": recs}, ensure_ascii=False),
+                 encoding="cp1252")
+    chunks = list(TableReader(j, chunk_rows=1_000, encoding="cp1252").chunks())
+    assert [len(c.frame) for c in chunks] == [1_000, 1_000, 500]
+    last = chunks[-1].frame
+    assert last.index[-1] == 2_500 and last.at[2_500, "name"] == "Café 2499"
+    assert last.at[2_500, "amount"] == "624.75" and last.at[2_500, "tags"] == '["a", "b"]'
+    top = tmp_path / "list.json"
+    top.write_text(json.dumps([{"a": 1}, 7, {"a": 2}]))
+    (chunk,) = TableReader(top).chunks()
+    assert chunk.frame["a"].tolist() == ["1", "2"] and chunk.bad[0][:2] == (2, "record is not a JSON object")
+
+
+@pytest.mark.parametrize("text,message", [
+    ('[{"a": 1}, {"a": ', "not valid JSON"),
+    ('{"x": [1], "y": [2]}', "object holding one list"),
+    ('"just a string"', "expected a list of records"),
+])
+def test_bad_json_gets_one_clear_error(tmp_path, text, message):
+    j = tmp_path / "bad.json"
+    j.write_text(text)
+    with pytest.raises(InputError, match=message):
+        list(TableReader(j).chunks())
