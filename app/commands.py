@@ -1,4 +1,4 @@
-"""CLI commands owned by the app: demo and app."""
+"""CLI commands owned by the app: demo, app and users."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import click
 
 
 def register(group: click.Group) -> None:
+    from app.users import users_group
+
     group.add_command(demo)
     group.add_command(app_command)
+    group.add_command(users_group)
 
 
 @click.command()

@@ -13,6 +13,7 @@ ever holds, so the browser keeps a few hundred elements at most.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,6 +60,8 @@ TYPE_COLOURS: dict[str, str] = {
     "PaymentAccount": "#991b1b",
     "Ring": "#e11d48",
     "Alert": "#f59e0b",
+    "Affiliate": "#2563eb",
+    "Identifier": "#b91c1c",
 }
 OTHER_COLOUR = "#9ca3af"
 
@@ -323,19 +326,125 @@ def _drop_resolved_more(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
             and el["data"].get("source") not in gone and el["data"].get("target") not in gone]
 
 
+#: Labels the filters read facts for (see :func:`annotate`).
+FACT_LABELS = ("Publisher", "Influencer", "Brand", "Campaign", "Contract", "Article")
+PARTNER_TYPES = ("Publisher", "Influencer")
+COLOUR_MODES = {"type": "Type", "risk": "Risk (affiliates)"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the explore filters keep, besides entity types. Empty means no constraint.
+
+    - ``topics``: partners covering one of these topics or a sub-topic, with a ``COVERS`` score of
+      at least ``min_score``;
+    - ``countries``: partners and brands in these countries;
+    - ``since`` / ``until`` (``YYYY-MM-DD``): campaigns, contracts and articles dated in the range,
+      partners with campaign months in it.
+
+    Nodes a filter does not apply to (topics, identifiers, ...) are kept; a node whose facts are
+    not known yet is kept too.
+    """
+
+    topics: frozenset[str] = frozenset()
+    min_score: float = 0.0
+    countries: frozenset[str] = frozenset()
+    since: str = ""
+    until: str = ""
+
+    def any(self) -> bool:
+        return bool(self.topics or self.countries or self.since or self.until)
+
+
+def facts_to_data(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Query facts -> the element data the filters read (topics as ``{id: best score}``)."""
+    out: dict[str, Any] = {"facts": True}
+    if "country" in facts:
+        out["country"] = str(facts.get("country") or "").upper()
+    if facts.get("risk") is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            out["risk"] = float(facts["risk"])
+    if "topics" in facts:
+        best: dict[str, float] = {}
+        for t in facts.get("topics") or []:
+            if isinstance(t, Mapping) and t.get("topic"):
+                score = float(t.get("score") or 0.0)
+                best[str(t["topic"])] = max(score, best.get(str(t["topic"]), 0.0))
+        out["topics"] = best
+    for key in ("active_from", "active_to"):
+        if facts.get(key):
+            out[key] = str(facts[key])
+    return out
+
+
+def annotate(elements: Sequence[Mapping[str, Any]], facts: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Elements with the facts the filters read merged into their data."""
+    out = []
+    for el in elements:
+        found = facts.get(el["data"]["id"]) if is_node(el) else None
+        out.append({**el, "data": {**el["data"], **facts_to_data(found)}} if found is not None else dict(el))
+    return out
+
+
+def needs_facts(elements: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Ids, by label, of nodes whose filter facts are not loaded yet."""
+    out: dict[str, list[str]] = {}
+    for el in elements:
+        d = el["data"]
+        if is_node(el) and d.get("type") in FACT_LABELS and not d.get("facts"):
+            out.setdefault(str(d["type"]), []).append(str(d["id"]))
+    return out
+
+
+def passes(data: Mapping[str, Any], f: Filters) -> bool:
+    """Whether a node (its element data) stays under the filters."""
+    if not f.any() or not data.get("facts"):
+        return True
+    kind = data.get("type")
+    if f.topics and kind in PARTNER_TYPES:
+        topics = data.get("topics") or {}
+        if not any(float(topics.get(t, -1.0)) >= f.min_score for t in f.topics):
+            return False
+    if f.countries and kind in (*PARTNER_TYPES, "Brand") and str(data.get("country") or "") not in f.countries:
+        return False
+    if (f.since or f.until) and kind in (*PARTNER_TYPES, "Campaign", "Contract", "Article"):
+        start, end = str(data.get("active_from") or ""), str(data.get("active_to") or "")
+        if not start and not end:
+            return False  # no dated activity at all: not active in the range
+        width = 7  # compare at month precision: partners' activity is monthly
+        if f.until and start and start[:width] > f.until[:width]:
+            return False
+        if f.since and end and end[:width] < f.since[:width]:
+            return False
+    return True
+
+
+def risk_colour(risk: float) -> str:
+    """Green (0) to amber to red (1)."""
+    r = max(0.0, min(1.0, float(risk)))
+    if r < 0.5:
+        a, b, t = (22, 163, 74), (245, 158, 11), r / 0.5
+    else:
+        a, b, t = (245, 158, 11), (220, 38, 38), (r - 0.5) / 0.5
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+
+
 def visible(
-    elements: Sequence[Mapping[str, Any]], types: Iterable[str] | None, size_mode: str = "weight"
+    elements: Sequence[Mapping[str, Any]], types: Iterable[str] | None, size_mode: str = "weight",
+    filters: Filters | None = None, colour_mode: str = "type",
 ) -> list[dict[str, Any]]:
-    """What the graph shows: nodes of the selected ``types`` (the root always), edges between
-    shown nodes, node sizes by ``size_mode`` ("weight", "degree", "none")."""
+    """What the graph shows: nodes of the selected ``types`` that pass ``filters`` (the root
+    always), edges between shown nodes, node sizes by ``size_mode`` ("weight", "degree", "none")
+    and colours by ``colour_mode`` ("type", or "risk" for nodes that carry one)."""
     allowed = set(types or ())
+    f = filters or Filters()
     keep_ids = set()
     for el in elements:
         if not is_node(el):
             continue
         d = el["data"]
         kind = d.get("label") if d.get("type") == "more" else d.get("type")
-        if ROOT_CLASS in el.get("classes", "").split() or kind in allowed:
+        if ROOT_CLASS in el.get("classes", "").split() or (kind in allowed and passes(d, f)):
             keep_ids.add(d["id"])
     degree: dict[str, int] = {}
     edges = []
@@ -353,8 +462,18 @@ def visible(
                 nodes.append(dict(el))
                 continue
             size = node_size(d.get("weight"), size_mode, degree.get(d["id"], 0))
-            nodes.append({**el, "data": {**d, "size": size}})
+            shown = {**d, "size": size}
+            if colour_mode == "risk" and d.get("risk") is not None:
+                shown["colour"] = risk_colour(float(d["risk"]))
+            nodes.append({**el, "data": shown})
     return nodes + edges
+
+
+def filtered_out(elements: Sequence[Mapping[str, Any]], types: Iterable[str] | None, filters: Filters) -> int:
+    """How many loaded nodes of the shown types the filters hide."""
+    allowed = set(types or ())
+    return sum(1 for el in elements if is_node(el) and el["data"].get("type") in allowed
+               and ROOT_CLASS not in el.get("classes", "").split() and not passes(el["data"], filters))
 
 
 def node_count(elements: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
@@ -363,12 +482,15 @@ def node_count(elements: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
     return nodes, len(elements) - nodes
 
 
-def status_text(elements: Sequence[Mapping[str, Any]], shown: Sequence[Mapping[str, Any]], dropped: int = 0) -> str:
+def status_text(elements: Sequence[Mapping[str, Any]], shown: Sequence[Mapping[str, Any]], dropped: int = 0,
+                hidden_by_filters: int = 0) -> str:
     """One line under the graph: what is loaded and shown, and whether the cap was reached."""
     n, e = node_count(elements)
     sn, se = node_count(shown)
     more = sum(int(el["data"].get("hidden", 0)) for el in elements if el["data"].get("type") == "more")
     parts = [f"Showing {sn:,} of {n:,} nodes and {se:,} of {e:,} links"]
+    if hidden_by_filters:
+        parts.append(f"{hidden_by_filters:,} hidden by the filters")
     if more:
         parts.append(f"{more:,} more neighbours are folded into '+ more' nodes (click one to open it)")
     if dropped:

@@ -4,11 +4,16 @@ Pages live in ``app/pages/`` and register themselves with ``dash.register_page``
 use ``dash.callback`` and reach the store through :func:`app.state.current_state`, so no page
 imports the app. Errors are translated at this edge: any exception a callback raises is turned
 into one line in the shared error banner (:func:`app.helpers.banner_for`), never a traceback.
+
+Access (:mod:`app.access`, :mod:`app.login`) is wired here too: every page's layout is wrapped so
+a user whose roles do not open it sees a plain explanation instead, the navbar lists only the
+pages the user may open, and says who is signed in (or that the app runs in local mode).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +22,10 @@ import flask
 from dash import Input, Output, State, dcc, html, set_props
 
 from app import ids
+from app.access import Access, build_access, can_open, current_user, denial_text, session_secret
 from app.health import register_health
 from app.helpers import banner_for
+from app.login import csrf_token, install_login
 from app.state import AppState, install
 from graph.errors import PartnerGraphError
 from graph.settings import Settings
@@ -33,11 +40,14 @@ ASSETS = HERE / "assets"
 BACKEND_NAMES = {"falkordb": "FalkorDB-lite (embedded)", "neo4j": "Neo4j"}
 
 
-def create_app(settings: Settings, store: GraphStore | None = None) -> dash.Dash:
+def create_app(settings: Settings, store: GraphStore | None = None, *,
+               access: Access | None = None, env: Mapping[str, str] | None = None) -> dash.Dash:
     """Build the Dash app on ``settings``.
 
     ``store`` is the one graph store the app uses; without it, the store named by the settings
-    is opened on first use (and the health endpoint reports 503 while it cannot be).
+    is opened on first use (and the health endpoint reports 503 while it cannot be). ``access``
+    is the sign-in mode and users; without it, it is built from ``settings`` and ``env`` (the
+    process environment by default: users file, admin from env).
     """
     app = dash.Dash(
         "app",
@@ -51,9 +61,10 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> dash.Dash
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     _drop_stale_page_callbacks()
+    _guard_pages()
     server = app.server
-    if settings.app_secret:
-        server.config["SECRET_KEY"] = settings.app_secret
+    access = access if access is not None else build_access(settings, env)
+    install_login(server, access, session_secret(settings, env))
     install(server, AppState(settings, store))
     register_health(server)
     app.layout = _layout
@@ -82,6 +93,37 @@ def _drop_stale_page_callbacks() -> None:
     _callback.GLOBAL_CALLBACK_LIST[:] = newest_first[::-1]
 
 
+def _guard_pages() -> None:
+    """Wrap every page's layout: a user whose roles do not open the page gets a plain message."""
+    for page in dash.page_registry.values():
+        inner = page.get("layout")
+        if getattr(inner, "_pg_guarded", False):
+            continue
+        page["layout"] = _guarded(page["relative_path"], page["name"], inner)
+
+
+def _guarded(path: str, name: str, inner: Any) -> Any:
+    def layout(**query: Any) -> Any:
+        user = current_user()
+        if not can_open(user, path):
+            return denied_layout(denial_text(user, path=path, page_name=name))
+        return inner(**query) if callable(inner) else inner
+
+    layout._pg_guarded = True  # type: ignore[attr-defined]
+    return layout
+
+
+def denied_layout(text: str) -> html.Div:
+    """What a page shows to a user whose roles do not open it."""
+    return html.Div(
+        className="pg-page",
+        children=html.Section(
+            className="pg-card pg-denied",
+            children=[html.H2("Not available to your account"), html.P(text, id=ids.ACCESS_DENIED)],
+        ),
+    )
+
+
 def _show_error(err: Exception) -> None:
     """Global callback error handler: log it, show one line in the banner, update nothing else."""
     if isinstance(err, PartnerGraphError):
@@ -98,11 +140,38 @@ def _aria(**attrs: str) -> dict[str, Any]:
 
 
 def _nav_links() -> list[Any]:
+    user = current_user()
     pages = sorted(dash.page_registry.values(), key=lambda p: (p.get("order") or 0, p["name"]))
     return [
         dcc.Link(p["name"], href=p["relative_path"], className="pg-nav-link", id=f"nav-{p['module'].rsplit('.', 1)[-1]}")
         for p in pages
+        if can_open(user, p["relative_path"])
     ]
+
+
+def _user_badge() -> Any:
+    user = current_user()
+    if user is None:
+        return None
+    if user.local:
+        return html.Span(
+            "Local mode · every role",
+            id=ids.USER_BADGE,
+            className="pg-badge pg-badge-local",
+            title=("Bound to this machine with no users configured: you are the single local user, with "
+                   "every role. Set PARTNERGRAPH_APP_USERS (or an admin from env) to require sign-in."),
+        )
+    return html.Form(
+        method="post",
+        action="/logout",
+        className="pg-user",
+        children=[
+            html.Span([user.name, html.Span(" · " + ", ".join(sorted(user.roles)), className="pg-user-roles")],
+                      id=ids.USER_BADGE, className="pg-user-name"),
+            dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+            html.Button("Sign out", type="submit", id=ids.LOGOUT, className="pg-signout"),
+        ],
+    )
 
 
 def _layout() -> Any:
@@ -123,6 +192,7 @@ def _layout() -> Any:
                     ),
                     html.Nav(_nav_links(), id=ids.NAV_LINKS, className="pg-nav", **_aria(label="Pages")),
                     html.Span(BACKEND_NAMES.get(backend, backend), id=ids.BACKEND_BADGE, className="pg-badge"),
+                    _user_badge(),
                 ],
             ),
             html.Div(

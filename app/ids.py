@@ -15,6 +15,9 @@ BANNER = "pg-error-banner"
 BANNER_TEXT = "pg-error-banner-text"
 BANNER_CLOSE = "pg-error-banner-close"
 PAGE = "pg-page"
+USER_BADGE = "pg-user-badge"
+LOGOUT = "pg-logout"
+ACCESS_DENIED = "pg-access-denied"
 
 # Overview page (app/pages/overview.py)
 OVERVIEW_REFRESH = "overview-refresh"
@@ -43,6 +46,11 @@ EXPLORE_STATUS = "explore-status"
 EXPLORE_DETAILS = "explore-details"
 EXPLORE_RESET = "explore-reset"
 EXPLORE_LEGEND = "explore-legend"
+EXPLORE_TOPIC = "explore-topic"
+EXPLORE_TOPIC_SCORE = "explore-topic-score"
+EXPLORE_COUNTRY = "explore-country"
+EXPLORE_DATES = "explore-dates"
+EXPLORE_COLOUR_BY = "explore-colour-by"
 
 # Partner profile page (app/pages/profile.py)
 PROFILE_SEARCH = "profile-search"
@@ -84,3 +92,88 @@ CONSOLE_SCHEMA = "console-schema"
 CONSOLE_SCHEMA_LABELS = "console-schema-labels"
 CONSOLE_SCHEMA_RELS = "console-schema-rels"
 CONSOLE_SCHEMA_REFRESH = "console-schema-refresh"
+
+# Recommendations page (app/pages/recommendations.py); every id starts with "rec-" (access.CALLBACK_PAGES)
+REC_START = "rec-start"  # dcc.Store: the ?brand= the page was opened with
+REC_RUN_STORE = "rec-run-store"  # dcc.Store: the latest complete DiscoveryRun
+REC_ROWS = "rec-rows"  # dcc.Store: the brand's recommendations as shown
+REC_VERSION = "rec-version"  # dcc.Store: bumped after each verdict, reloads the table
+REC_BRAND = "rec-brand"
+REC_RUN = "rec-run"
+REC_TABLE = "rec-table"
+REC_FEEDBACK_STATUS = "rec-feedback-status"
+REC_WHY = "rec-why"  # pattern-matching: {"type": REC_WHY, "index": partner id}
+REC_ACCEPT = "rec-accept"  # pattern-matching
+REC_REJECT = "rec-reject"  # pattern-matching
+REC_WHY_TITLE = "rec-why-title"
+REC_WHY_REASONS = "rec-why-reasons"
+REC_WHY_GRAPH = "rec-why-graph"
+REC_WHY_STATUS = "rec-why-status"
+REC_CSV = "rec-csv"
+REC_CSV_BUTTON = "rec-csv-button"
+REC_PREFS_COUNTRIES = "rec-prefs-countries"
+REC_PREFS_LANGUAGES = "rec-prefs-languages"
+REC_PREFS_BUDGET = "rec-prefs-budget"
+REC_PREFS_TYPES = "rec-prefs-types"
+REC_PREFS_EXCLUSIONS = "rec-prefs-exclusions"
+REC_PREFS_SAVE = "rec-prefs-save"
+REC_PREFS_STATUS = "rec-prefs-status"
+REC_PREFS_SUMMARY = "rec-prefs-summary"
+REC_HISTORY = "rec-history"
+
+# Dashboards page (app/pages/dashboards.py)
+DSH_FROM = "dsh-from"
+DSH_TO = "dsh-to"
+DSH_KINDS = "dsh-kinds"
+DSH_REFRESH = "dsh-refresh"
+DSH_KPI_REVENUE = "dsh-kpi-revenue"
+DSH_KPI_COST = "dsh-kpi-cost"
+DSH_KPI_ROI = "dsh-kpi-roi"
+DSH_KPI_CONVERSIONS = "dsh-kpi-conversions"
+DSH_PERIOD_CHART = "dsh-period-chart"
+DSH_TOPIC_CHART = "dsh-topic-chart"
+DSH_ANOMALY_SUMMARY = "dsh-anomaly-summary"
+DSH_ANOMALY_TABLE = "dsh-anomaly-table"
+DSH_ANOMALY_CHART = "dsh-anomaly-chart"
+DSH_RUN_METRIC = "dsh-run-metric"
+DSH_RUN_CHART = "dsh-run-chart"
+DSH_RUN_TABLE = "dsh-run-table"
+DSH_RUN_NOTE = "dsh-run-note"
+DSH_IMPORT_TABLE = "dsh-import-table"
+DSH_CRAWL_TABLE = "dsh-crawl-table"
+
+# Investigations page (app/pages/investigations.py); every id starts with "inv-" (access.CALLBACK_PAGES)
+INV_ALERT = "inv-alert"  # dcc.Store: the open alert's id
+INV_RING = "inv-ring"  # dcc.Store: the ring shown
+INV_CASE = "inv-case"  # dcc.Store: the case shown
+INV_VERSION = "inv-version"  # dcc.Store: bumped after every case change
+INV_SCOPE = "inv-scope"
+INV_REFRESH = "inv-refresh"
+INV_ALERTS = "inv-alerts"
+INV_OPEN_ALERT = "inv-open-alert"  # pattern-matching: {"type": INV_OPEN_ALERT, "index": alert id}
+INV_ALERT_BODY = "inv-alert-body"
+INV_OPEN_CASE = "inv-open-case"
+INV_PACK_BUTTON = "inv-pack-button"
+INV_PACK = "inv-pack"
+INV_ACTION_STATUS = "inv-action-status"
+INV_RING_BODY = "inv-ring-body"
+INV_RING_GRAPH = "inv-ring-graph"
+INV_TIMELINE = "inv-timeline"
+INV_CASES = "inv-cases"
+INV_OPEN_CASE_ROW = "inv-open-case-row"  # pattern-matching: {"type": ..., "index": case id}
+INV_CASE_BODY = "inv-case-body"
+INV_CASE_TITLE = "inv-case-title"
+INV_CASE_STATUS = "inv-case-status"
+INV_CASE_ASSIGNEE = "inv-case-assignee"
+INV_CASE_NOTE = "inv-case-note"
+INV_CASE_SAVE = "inv-case-save"
+INV_CASE_REASON = "inv-case-reason"
+INV_CASE_DISMISS = "inv-case-dismiss"
+INV_CASE_MESSAGE = "inv-case-message"
+INV_CASE_LOG = "inv-case-log"
+INV_CASE_NOTES = "inv-case-notes"
+INV_TRACE_A = "inv-trace-a"
+INV_TRACE_B = "inv-trace-b"
+INV_TRACE_GO = "inv-trace-go"
+INV_TRACE_RESULT = "inv-trace-result"
+INV_TRACE_GRAPH = "inv-trace-graph"

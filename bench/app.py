@@ -9,6 +9,15 @@ queries (p50/p95) on `medium`, on each backend.
   CSV helpers, as the console runs it; target p95 <= 500 ms.
 
     python bench/app.py [--scale medium] [--backends falkordb,neo4j] [--samples 200]
+
+- sessions (``--sessions N``): the real app (``partnergraph app``, Flask's threaded server) in its
+  own process on loopback, over an existing HOME (``--home``), and N simulated users at once,
+  each doing what a browser does on each page (index, layout, dependencies, then the page's
+  callbacks with the payloads Dash sends: overview counts, explore search and expand,
+  recommendations, dashboards, investigations, /healthz), for ``--rounds`` rounds, bounded by
+  ``--max-seconds``. Every request's latency is timed; target p95 < 1 s with no errors.
+
+    python bench/app.py --sessions 20 --home /path/to/home [--rounds 3] [--max-seconds 180]
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from typing import Any
 from common import backends, canonical, save, summary_ms
 
 import cypher
+from app import explore_view, ids
 from graph.bulk import read_canonical, write_frames
 from graph.errors import PartnerGraphError
 
@@ -44,14 +54,227 @@ def _console_params(q: cypher.SavedQuery, ids: dict[str, list[str]], names: list
     return out
 
 
+# ------------------------------------------------------------------------------- sessions
+
+
+class Client:
+    """One simulated user: a cookie jar, and Dash callbacks built from the app's own dependency list."""
+
+    def __init__(self, base: str, deps: list[dict[str, Any]], timings: list[tuple[str, float]],
+                 errors: list[str], deadline: float) -> None:
+        import http.cookiejar
+        import urllib.request
+
+        self.base = base
+        self.deps = deps
+        self.timings = timings
+        self.errors = errors
+        self.deadline = deadline
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def _request(self, what: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        import json
+        import urllib.error
+        import urllib.request
+
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data,
+                                     headers={"Content-Type": "application/json"} if data else {})
+        t = time.perf_counter()
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                raw = resp.read()
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            raw, status = exc.read(), exc.code
+        except OSError as exc:
+            self.timings.append((what, time.perf_counter() - t))
+            self.errors.append(f"{what}: {type(exc).__name__}: {exc}")
+            return None
+        self.timings.append((what, time.perf_counter() - t))
+        if status not in (200, 204):
+            self.errors.append(f"{what}: HTTP {status}: {raw[:200]!r}")
+            return None
+        if status == 204 or not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+
+    def get(self, what: str, path: str) -> Any:
+        return self._request(what, path)
+
+    def callback(self, what: str, output_id: str, values: dict[str, Any], changed: str) -> Any:
+        """POST the callback writing ``output_id``, inputs and states filled from ``values``
+        (``"id.prop" -> value``; pattern-matching ALL inputs get no matches)."""
+        import json
+
+        dep = next((d for d in self.deps if f"{output_id}." in d["output"]), None)
+        if dep is None:
+            self.errors.append(f"{what}: no callback writes {output_id}")
+            return None
+
+        def fill(items: list[dict[str, Any]]) -> list[Any]:
+            out: list[Any] = []
+            for item in items:
+                ident = item["id"]
+                if isinstance(ident, str) and ident.startswith("{"):
+                    ident = json.loads(ident)
+                if isinstance(ident, dict):
+                    out.append([])  # an ALL wildcard with nothing drawn yet
+                    continue
+                key = f"{ident}.{item['property']}"
+                out.append({"id": ident, "property": item["property"], "value": values.get(key)})
+            return out
+
+        outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in dep["output"].strip(".").split("...")]
+        body = {"output": dep["output"], "outputs": outputs if len(outputs) > 1 else outputs[0],
+                "inputs": fill(dep["inputs"]), "state": fill(dep.get("state", [])), "changedPropIds": [changed]}
+        return self._request(what, "/_dash-update-component", body)
+
+    def session(self, rounds: int, picks: dict[str, list[str]], rng: random.Random) -> None:
+        for _ in range(rounds):
+            if time.monotonic() > self.deadline:
+                return
+            for page in ("/", "/explore", "/recommendations", "/dashboards", "/investigations"):
+                self.get("page", page)
+                self.get("layout", "/_dash-layout")
+                self.get("dependencies", "/_dash-dependencies")
+            self.callback("overview", ids.OVERVIEW_KPI_NODES, {f"{ids.OVERVIEW_REFRESH}.n_clicks": 0},
+                          f"{ids.OVERVIEW_REFRESH}.n_clicks")
+            self.callback("explore search", ids.EXPLORE_RESULTS,
+                          {f"{ids.EXPLORE_SEARCH_GO}.n_clicks": 1, f"{ids.EXPLORE_SEARCH}.value": rng.choice(picks["names"])},
+                          f"{ids.EXPLORE_SEARCH_GO}.n_clicks")
+            self.callback("explore expand", ids.EXPLORE_ELEMENTS,
+                          {f"{ids.EXPLORE_START}.data": rng.choice(picks["partners"]),
+                           f"{ids.EXPLORE_TYPES}.value": list(explore_view.DEFAULT_TYPES)},
+                          f"{ids.EXPLORE_START}.data")
+            self.callback("recommendations", ids.REC_BRAND, {f"{ids.REC_START}.data": None}, f"{ids.REC_START}.data")
+            self.callback("dashboards", ids.DSH_KPI_REVENUE, {f"{ids.DSH_KINDS}.value": ["Publisher", "Influencer"]},
+                          f"{ids.DSH_KINDS}.value")
+            self.callback("investigations", ids.INV_ALERTS, {f"{ids.INV_SCOPE}.value": "open"}, f"{ids.INV_SCOPE}.value")
+            self.get("healthz", "/healthz")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_sessions(home: str, *, sessions: int, rounds: int, max_seconds: float) -> dict[str, Any]:
+    """Serve ``home`` with ``partnergraph app`` on loopback and drive ``sessions`` users at once."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from common import ROOT, percentile
+
+    from graph.settings import load_settings
+    from graph.store import open_store
+
+    if sessions < 1 or sessions > 100 or rounds < 1 or rounds > 20:
+        raise SystemExit("sessions must be 1..100 and rounds 1..20 (the test is bounded on purpose)")
+    settings = load_settings(home=home)
+    store = open_store(settings)  # picks ids to ask for; the app attaches to the same embedded server
+    try:
+        partners = [r["id"] for r in store.read("MATCH (p:Publisher) RETURN p.id AS id LIMIT 500").rows]
+        names = [str(r["name"])[:5] for r in store.read("MATCH (p:Publisher) WHERE p.name IS NOT NULL "
+                                                        "RETURN p.name AS name LIMIT 500").rows]
+        counts = {k: v for k, v in store.counts().items() if k.startswith(":")}
+    finally:
+        store.close()
+    port = _free_port()
+    env = {**os.environ, "PARTNERGRAPH_HOME": str(home), "PARTNERGRAPH_APP_HOST": "127.0.0.1",
+           "PARTNERGRAPH_APP_PORT": str(port)}
+    for key in ("PARTNERGRAPH_APP_USERS", "PARTNERGRAPH_ADMIN_PASSWORD", "PARTNERGRAPH_ADMIN_PASSWORD_FILE"):
+        env.pop(key, None)  # local mode: the load test measures the pages, not bcrypt
+    import tempfile
+
+    server_log = tempfile.NamedTemporaryFile(prefix="pg-app-bench-", suffix=".log", delete=False)  # noqa: SIM115
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=server_log)  # a file: a full pipe would stall it
+    base = f"http://127.0.0.1:{port}"
+    print(f"app on {base} (pid {server.pid}, log {server_log.name})", flush=True)
+    try:
+        ready = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > ready:
+                raise SystemExit(f"the app did not start; see {server_log.name}")
+            time.sleep(0.5)
+        with urllib.request.urlopen(base + "/_dash-dependencies", timeout=30) as resp:
+            deps = json.loads(resp.read())
+        timings: list[tuple[str, float]] = []
+        errors: list[str] = []
+        deadline = time.monotonic() + max_seconds
+        picks = {"partners": partners or ["none"], "names": [n for n in names if len(n) >= 3] or ["news"]}
+        warm = Client(base, deps, [], [], deadline)
+        warm.session(1, picks, random.Random(0))  # first calls pay for imports and caches; not timed
+        if warm.errors:
+            print("warm-up errors:", warm.errors[:5], flush=True)
+        print(f"{sessions} sessions x {rounds} rounds ...", flush=True)
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=sessions) as pool:
+            futures = [pool.submit(Client(base, deps, timings, errors, deadline).session, rounds, picks,
+                                   random.Random(i)) for i in range(sessions)]
+            for f in futures:
+                f.result()
+        wall = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    by_kind: dict[str, list[float]] = {}
+    for kind, seconds in timings:
+        by_kind.setdefault(kind, []).append(seconds)
+    all_s = [s for _, s in timings]
+    p95 = percentile([s * 1000 for s in all_s], 95)
+    rec = {
+        "sessions": sessions, "rounds": rounds, "max_seconds": max_seconds, "home": str(home),
+        "graph": counts, "requests": len(all_s), "wall_s": round(wall, 1),
+        "requests_per_s": round(len(all_s) / wall, 1) if wall else None,
+        "latency": summary_ms(all_s), "by_request": {k: summary_ms(v) for k, v in sorted(by_kind.items())},
+        "errors": len(errors), "error_examples": errors[:10],
+        "stopped_by_deadline": time.monotonic() > deadline,
+        "target": {"p95_ms_below": 1000, "errors": 0}, "met": p95 < 1000 and not errors,
+    }
+    print(json.dumps(rec, indent=1), flush=True)
+    path = save("app_sessions", rec)
+    print(f"wrote {path}")
+    return rec
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sessions", type=int, default=0, help="run the concurrent-sessions load test instead")
+    ap.add_argument("--home", help="HOME of the graph the load test serves (sessions mode)")
+    ap.add_argument("--rounds", type=int, default=3, help="page rounds per simulated session")
+    ap.add_argument("--max-seconds", type=float, default=180.0, help="hard bound on the load test")
     ap.add_argument("--scale", default="medium")
     ap.add_argument("--backends", default="falkordb")
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--console-rounds", type=int, default=20, help="samples per saved query")
     ap.add_argument("--skip", default="", help="saved queries to leave out, comma-separated (recorded)")
     args = ap.parse_args()
+    if args.sessions:
+        if not args.home:
+            ap.error("--sessions needs --home (the HOME of a built graph, e.g. from `partnergraph demo --no-app`)")
+        run_sessions(args.home, sessions=args.sessions, rounds=args.rounds, max_seconds=args.max_seconds)
+        return
     export = read_canonical(canonical(args.scale))
     ids = {label: export.nodes[label]["id"].astype(str).tolist() if label in export.nodes else []
            for label in ("Publisher", "Influencer", "Brand", "Topic")}

@@ -73,7 +73,7 @@ def test_overview_shows_the_counts_of_a_real_graph(
     dash_duo: Any, store: GraphStore, falkor_settings: Settings
 ) -> None:
     _seed(store)
-    app = create_app(falkor_settings, store)
+    app = create_app(falkor_settings, store, env={})
     dash_duo.start_server(app)
 
     dash_duo.wait_for_text_to_equal(f"#{ids.OVERVIEW_KPI_NODES}", "7", timeout=20)
@@ -89,7 +89,9 @@ def test_overview_shows_the_counts_of_a_real_graph(
     }
     dash_duo.wait_for_element(f"#{ids.OVERVIEW_CHART} .main-svg")
     assert dash_duo.find_element(f"#{ids.BACKEND_BADGE}").text == "FalkorDB-lite (embedded)"
-    assert [a.text for a in dash_duo.find_elements(f"#{ids.NAV_LINKS} a")] == ["Overview", "Explore", "Partner profile", "Cypher console"]
+    assert [a.text for a in dash_duo.find_elements(f"#{ids.NAV_LINKS} a")] == [
+        "Overview", "Explore", "Partner profile", "Cypher console", "Recommendations", "Dashboards", "Investigations"]
+    assert dash_duo.find_element(f"#{ids.USER_BADGE}").text == "Local mode · every role"
 
     imported = dash_duo.find_element("#stage-import")
     assert "has data" in imported.text

@@ -18,8 +18,9 @@ from dash.dash_table.DataTable import DataTable
 from dash.exceptions import PreventUpdate
 
 import cypher
+from app import cache, explore_view, ids
 from app import console_view as view
-from app import explore_view, ids
+from app.access import require
 from app.components import page_head
 from app.helpers import split_counts
 from app.state import current_state
@@ -254,6 +255,7 @@ def fill_editor(name: str | None, _h: list[int | None], _l: list[int | None], _r
 )
 def run_query(_run: int, _run_saved: int, text: str | None, saved: str | None, values: list[Any],
               param_ids: list[dict[str, str]], history: list[dict[str, Any]] | None) -> tuple[Any, ...]:
+    require("console")  # the sign-in gate already refuses other roles; this says why, in the banner
     state = current_state()
     settings = state.settings
     saved_name = saved if ctx.triggered_id == ids.CONSOLE_RUN_SAVED and saved else None
@@ -313,8 +315,10 @@ def show_history(history: list[dict[str, Any]] | None) -> list[Any]:
     Output(ids.CONSOLE_SCHEMA_RELS, "children"),
     Input(ids.CONSOLE_SCHEMA_REFRESH, "n_clicks"),
 )
-def show_schema(_clicks: int) -> tuple[list[Any], list[Any]]:
-    split = split_counts(current_state().store().counts())  # per-label/type counts: cheap on big graphs
+def show_schema(clicks: int) -> tuple[list[Any], list[Any]]:
+    state = current_state()
+    counts = cache.cached(("schema-counts", id(state)), state.store().counts, 15.0, fresh=bool(clicks))
+    split = split_counts(counts)  # per-label/type counts, shared by the sessions for a few seconds
     labels, rels = view.schema_rows(split.nodes, split.relationships)
 
     def item(kind: str, row: dict[str, Any]) -> html.Li:

@@ -16,8 +16,8 @@ import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from app import cache, ids, queries
 from app import explore_view as view
-from app import ids
 from app.components import page_head
 from app.state import current_state
 from graph import explore
@@ -86,6 +86,26 @@ def layout(id: str | None = None, **_query: Any) -> html.Div:  # noqa: A002 - th
                                         className="pg-checklist",
                                         inputClassName="pg-check",
                                     ),
+                                    html.H3("Topic"),
+                                    dcc.Dropdown(id=ids.EXPLORE_TOPIC, options=[], multi=True,
+                                                 placeholder="Any topic", className="pg-dropdown"),
+                                    html.Div("Minimum topic score", className="pg-muted"),
+                                    dcc.Slider(id=ids.EXPLORE_TOPIC_SCORE, min=0, max=1, step=0.05, value=0,
+                                               marks={0: "0", 0.5: "0.5", 1: "1"}, tooltip={"placement": "bottom"}),
+                                    html.H3("Country"),
+                                    dcc.Dropdown(id=ids.EXPLORE_COUNTRY, options=[], multi=True,
+                                                 placeholder="Any country", className="pg-dropdown"),
+                                    html.H3("Active between"),
+                                    dcc.DatePickerRange(id=ids.EXPLORE_DATES, display_format="YYYY-MM-DD",
+                                                        clearable=True, className="pg-dates",
+                                                        start_date_placeholder_text="From",
+                                                        end_date_placeholder_text="To"),
+                                    html.H3("Colour nodes by"),
+                                    dcc.RadioItems(
+                                        id=ids.EXPLORE_COLOUR_BY,
+                                        options=[{"label": v, "value": k} for k, v in view.COLOUR_MODES.items()],
+                                        value="type", className="pg-radio",
+                                    ),
                                     html.H3("Size nodes by"),
                                     dcc.RadioItems(
                                         id=ids.EXPLORE_SIZE_BY,
@@ -130,7 +150,7 @@ def layout(id: str | None = None, **_query: Any) -> html.Div:  # noqa: A002 - th
 def search(store: GraphStore, text: str) -> list[view.Match]:
     """Name, fuzzy and full-text hits for ``text``, ranked by :func:`view.rank_matches`."""
     return view.search_with(
-        lambda probe: explore.find_by_name(store, probe, limit=50),
+        lambda probe: queries.find_by_name(store, probe, limit=50),
         lambda label, q: store.fulltext_search(label, q, 10),
         text,
     )
@@ -144,7 +164,14 @@ def root_elements(store: GraphStore, node_id: str, types: list[str]) -> dict[str
     root = view.node_element(r["id"], r["label"], r["name"], r.get("weight"), root=True)
     groups = explore.run_saved(store, "explore_expand", id=node_id, labels=types, k=view.TOP_K)
     elements, dropped = view.merge([root], view.expansion_elements(node_id, groups), expanded=node_id)
+    elements = with_facts(store, elements)
     return {"elements": elements, "dropped": dropped, "selected": root["data"], "root": node_id}
+
+
+def with_facts(store: GraphStore, elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Elements with the facts the filters read (country, topics, activity), loaded for new nodes only."""
+    missing = view.needs_facts(elements)
+    return view.annotate(elements, queries.node_facts(store, missing)) if missing else elements
 
 
 def expand(store: GraphStore, state: dict[str, Any], node: dict[str, Any], types: list[str]) -> dict[str, Any]:
@@ -156,7 +183,7 @@ def expand(store: GraphStore, state: dict[str, Any], node: dict[str, Any], types
     groups = view.only_group(rows, req["only"])
     new = view.expansion_elements(req["id"], groups, include_resolved=req["only"] is not None)
     merged, dropped = view.merge(elements, new, expanded=None if req["only"] else req["id"])
-    return {**state, "elements": merged, "dropped": dropped, "selected": node}
+    return {**state, "elements": with_facts(store, merged), "dropped": dropped, "selected": node}
 
 
 # ------------------------------------------------------------------------------- callbacks
@@ -229,18 +256,50 @@ def update_graph(start: str | None, _picks: list[int | None], tapped: dict[str, 
     Input(ids.EXPLORE_ELEMENTS, "data"),
     Input(ids.EXPLORE_TYPES, "value"),
     Input(ids.EXPLORE_SIZE_BY, "value"),
+    Input(ids.EXPLORE_TOPIC, "value"),
+    Input(ids.EXPLORE_TOPIC_SCORE, "value"),
+    Input(ids.EXPLORE_COUNTRY, "value"),
+    Input(ids.EXPLORE_DATES, "start_date"),
+    Input(ids.EXPLORE_DATES, "end_date"),
+    Input(ids.EXPLORE_COLOUR_BY, "value"),
 )
-def render_graph(state: dict[str, Any] | None, types: list[str] | None, size_by: str | None) -> tuple[Any, ...]:
+def render_graph(state: dict[str, Any] | None, types: list[str] | None, size_by: str | None,
+                 topics: list[str] | None, min_score: float | None, countries: list[str] | None,
+                 since: str | None, until: str | None, colour_by: str | None) -> tuple[Any, ...]:
     state = state or dict(EMPTY)
     elements = state.get("elements") or []
     if not elements:
         return [], "Search for a partner or brand to start.", [], html.P("Nothing selected.", className="pg-muted")
-    shown = view.visible(elements, types or [], size_by or "weight")
+    filters = view.Filters(topics=frozenset(topics or []), min_score=float(min_score or 0.0),
+                           countries=frozenset(c.upper() for c in countries or []),
+                           since=str(since or "")[:10], until=str(until or "")[:10])
+    shown = view.visible(elements, types or [], size_by or "weight", filters, colour_by or "type")
     legend = [
         html.Span([html.Span(className="pg-dot", style={"background": c}), t], className="pg-legend-item")
         for t, c in view.legend({el["data"].get("type") for el in shown})
     ]
-    return shown, view.status_text(elements, shown, int(state.get("dropped") or 0)), legend, _details(state.get("selected"))
+    hidden = view.filtered_out(elements, types or [], filters)
+    return (shown, view.status_text(elements, shown, int(state.get("dropped") or 0), hidden), legend,
+            _details(state.get("selected")))
+
+
+@callback(
+    Output(ids.EXPLORE_TOPIC, "options"),
+    Output(ids.EXPLORE_COUNTRY, "options"),
+    Input(ids.EXPLORE_START, "data"),
+)
+def filter_options(_start: str | None) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Topics (IAB tiers 1-2) and countries to filter by, read once a minute for every session."""
+    state = current_state()
+    store = state.store()
+
+    def read() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        topics = [{"label": str(r.get("path") or r.get("name") or r["id"]), "value": str(r["id"])}
+                  for r in store.read(queries.TOPIC_OPTIONS, {}).rows]
+        countries = sorted({str(r["value"]).upper() for r in store.read(queries.COUNTRY_OPTIONS, {}).rows if r["value"]})
+        return topics, [{"label": c, "value": c} for c in countries]
+
+    return cache.cached(("explore-options", id(state)), read, 60.0)
 
 
 def _details(node: dict[str, Any] | None) -> Any:

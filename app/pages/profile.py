@@ -13,7 +13,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from app import explore_view, ids
+from app import explore_view, ids, queries
 from app import profile_view as view
 from app.components import page_head
 from app.state import current_state
@@ -206,7 +206,7 @@ def show_profile(node_id: str | None) -> list[Any]:
 def find_partner(_clicks: int, _submit: int, text: str | None) -> list[Any]:
     store = current_state().store()
     matches = explore_view.search_with(
-        lambda probe: explore.find_by_name(store, probe, limit=50),
+        lambda probe: queries.find_by_name(store, probe, limit=50),
         lambda label, q: store.fulltext_search(label, q, 10),
         text or "",
     )
