@@ -1,0 +1,267 @@
+"""Pair features of (brand, partner) on a snapshot, for the GBM and the heuristic baselines.
+
+Every feature is computed as a block ``[len(brands), P]`` (a chunk of brands against every
+partner), from matrices prepared once per snapshot in :class:`PairContext`. Nothing here reads
+data after the snapshot's cutoff.
+
+Graph heuristics are defined on the brand–partner–topic graph (brands link to their known
+partners, partners to their topics). A brand and a candidate partner are on the two sides of
+that bipartite graph, so "common neighbours" counts paths of length 3 (Kovács et al. 2019):
+``CN(b, p) = sum over known partners p' of b of |N(p') ∩ N(p)|``, where the shared neighbour
+``z`` is another brand (collaborative filtering) or a topic (content). Adamic-Adar weights each
+``z`` by ``1 / log(deg z)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from gnn.data import GraphTables, Snapshot
+
+#: The GBM's pair features, in column order (``gnn_*`` only in the hybrid).
+PAIR_FEATURES = (
+    "pop", "pop_recent", "cn_brand", "cn_topic", "aa_brand", "aa_topic", "cf_cosine",
+    "topic_cos", "root_cos", "good_root_cos", "audience_cos", "cat_topic_cos", "cat_cf", "text_cos", "text_profile_cos",
+    "text_max_cos", "text_good_cos", "country_share", "language_share", "type_share",
+    "same_country", "links_to_known",
+    "p_hist_log_roi", "p_hist_cvr", "p_hist_impressions", "p_hist_campaigns", "p_months_since_last",
+    "p_never_active", "p_is_influencer", "p_brand_safety", "p_has_site", "p_n_topics", "p_n_articles",
+    "b_degree", "b_hist_log_roi", "b_recent_campaigns", "b_hist_cvr",
+)
+HYBRID_FEATURES = ("gnn_score", "gnn_roi")
+BRAND_CHUNK = 64
+TEXT_LOW = 64
+
+
+def _norm_rows(m: np.ndarray) -> np.ndarray:
+    return m / (np.linalg.norm(m, axis=1, keepdims=True) + 1e-9)
+
+
+def _dense(m: Any) -> np.ndarray:
+    return np.asarray(m.toarray()) if sp.issparse(m) else np.asarray(m)
+
+
+@dataclass
+class PairContext:
+    """Matrices of one snapshot that every pair feature is built from."""
+
+    t: GraphTables
+    s: Snapshot
+    A: sp.csr_matrix  # B x P known partnerships (binary)
+    T: sp.csr_matrix  # P x K partner topics (binary)
+    U: sp.csr_matrix  # P x Au partner audiences (binary)
+    Xp: np.ndarray  # P x d normalised text vectors
+    Xb: np.ndarray  # B x d
+    brand_topic: np.ndarray  # B x K profile: topics of the brand's known partners (row-normalised)
+    brand_aud: np.ndarray  # B x Au
+    cat_topic: np.ndarray  # B x K: topics of partners of brands sharing a category (row-normalised)
+    cat_cf: sp.csr_matrix  # B x B category similarity (row-normalised, no self)
+    good: sp.csr_matrix  # B x P known partners with a positive log ROI
+    aa_w_brand: np.ndarray  # 1 / log(deg) of brands
+    aa_w_topic: np.ndarray  # 1 / log(deg) of topics
+    partner_country_codes: np.ndarray  # P int
+    partner_lang_codes: np.ndarray
+    brand_country_codes: np.ndarray  # B int (same codebook as partners)
+    country_share: np.ndarray  # B x n_countries
+    lang_share: np.ndarray  # B x n_langs
+    infl_share: np.ndarray  # B
+    Tn: sp.csr_matrix  # P x K row-normalised topics
+    Un: sp.csr_matrix  # P x Au
+    An: sp.csr_matrix  # B x P row-normalised known partnerships
+    Xlow: np.ndarray  # P x 64 normalised low-rank text (for the max-similarity feature)
+    Rn: sp.csr_matrix  # P x K row-normalised tier-1 topic roots of partners
+    brand_root: np.ndarray  # B x K root profile of the brand's known partners
+    good_root: np.ndarray  # B x K root profile of the brand's good partners
+
+    @classmethod
+    def build(cls, t: GraphTables, s: Snapshot) -> PairContext:
+        A = (s.known > 0).astype(np.float32).tocsr()
+        st = _static(t)
+        T, U, R, Xp, Xb = st["T"], st["U"], st["R"], st["Xp"], st["Xb"]
+        deg_b = np.asarray(A.sum(1)).ravel()
+        deg_t = np.asarray(T.sum(0)).ravel()
+        brand_topic = _norm_rows(_dense(A @ T))
+        brand_aud = _norm_rows(_dense(A @ U))
+        C = (t.brand_category > 0).astype(np.float32).tocsr()
+        cat_sim = (C @ C.T).tolil()
+        cat_sim.setdiag(0)
+        cat_sim = cat_sim.tocsr()
+        cat_sim.eliminate_zeros()
+        rs = np.asarray(cat_sim.sum(1)).ravel()
+        cat_sim = sp.diags(1.0 / np.maximum(rs, 1e-9)) @ cat_sim
+        cat_topic = _norm_rows(_dense(cat_sim @ (A @ T)))
+        good = (s.good > 0).astype(np.float32).tocsr()
+        codes, pc, bc = st["country_codes"]
+        lcodes, pl, _ = st["language_codes"]
+        country_share = _share(A, pc, len(codes))
+        lang_share = _share(A, pl, len(lcodes))
+        infl = t.partner_static["is_influencer"].to_numpy(np.float32)
+        infl_share = np.asarray(A @ infl).ravel() / np.maximum(deg_b, 1)
+        return cls(t, s, A, T, U, Xp, Xb, brand_topic, brand_aud, cat_topic, cat_sim.tocsr(), good,
+                   1.0 / np.log(np.maximum(deg_b, 2.0)), 1.0 / np.log(np.maximum(deg_t, 2.0)),
+                   pc, pl, bc, country_share, lang_share, infl_share,
+                   st["Tn"], st["Un"], _norm_sparse(A), st["Xlow"], st["Rn"], _norm_rows(_dense(A @ R)),
+                   _norm_rows(_dense(good @ R)))
+
+    # ---- heuristic blocks (also the baselines)
+
+    def popularity(self, brands: np.ndarray) -> np.ndarray:
+        deg = self.s.partner_num["degree"].to_numpy(np.float32)
+        recent = self.s.partner_num["recent_brands"].to_numpy(np.float32)
+        # ties broken by recent popularity: a tiny, monotone tie-breaker
+        return np.broadcast_to(deg + 1e-3 * recent, (len(brands), len(deg))).copy()
+
+    def cn_parts(self, brands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        Ab = self.A[brands]
+        via_brand = _dense((Ab @ self.A.T) @ self.A)  # b - p' - b' - p
+        via_topic = _dense((Ab @ self.T) @ self.T.T)  # b - p' - topic - p
+        return via_brand, via_topic
+
+    def aa_parts(self, brands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        Ab = self.A[brands]
+        via_brand = _dense((Ab @ self.A.T) @ sp.diags(self.aa_w_brand) @ self.A)
+        via_topic = _dense((Ab @ self.T) @ sp.diags(self.aa_w_topic) @ self.T.T)
+        return via_brand, via_topic
+
+    def text_cos(self, brands: np.ndarray) -> np.ndarray:
+        return self.Xb[brands] @ self.Xp.T
+
+    def text_profile_cos(self, brands: np.ndarray) -> np.ndarray:
+        prof = _norm_rows(_dense(self.A[brands] @ self.Xp))
+        return prof @ self.Xp.T
+
+    # ---- the full feature block
+
+    def block(self, brands: np.ndarray) -> np.ndarray:
+        """``[len(brands), P, len(PAIR_FEATURES)]`` float32."""
+        brands = np.asarray(brands, np.int64)
+        nb, P = len(brands), self.A.shape[1]
+        pn = self.s.partner_num
+        bn = self.s.brand_num
+        cn_b, cn_t = self.cn_parts(brands)
+        aa_b, aa_t = self.aa_parts(brands)
+        Ab = self.A[brands]
+        sim = _dense(Ab @ self.A.T)  # b x B co-partner counts
+        cf = _dense((self.An.T @ _norm_rows(sim).T).T)  # cosine-ish CF score
+        prof = _norm_rows(_dense(Ab @ self.Xp))
+        text_max = np.zeros((nb, P), np.float32)
+        for i, b in enumerate(brands.tolist()):
+            ks = self.A.indices[self.A.indptr[b]:self.A.indptr[b + 1]]
+            if len(ks):
+                text_max[i] = (self.Xlow[ks] @ self.Xlow.T).max(axis=0)
+        goodp = _norm_rows(_dense(self.good[brands] @ self.Xp))
+        cat_cf = _dense(self.cat_cf[brands] @ self.A)
+        links_known = _dense(Ab @ self.t.partner_links)
+        cols: dict[str, np.ndarray] = {
+            "pop": self.popularity(brands),
+            "pop_recent": np.broadcast_to(pn["recent_brands"].to_numpy(np.float32), (nb, P)),
+            "cn_brand": np.log1p(cn_b), "cn_topic": np.log1p(cn_t),
+            "aa_brand": aa_b, "aa_topic": aa_t, "cf_cosine": cf,
+            "topic_cos": _against(self.brand_topic[brands], self.Tn),
+            "root_cos": _against(self.brand_root[brands], self.Rn),
+            "good_root_cos": _against(self.good_root[brands], self.Rn),
+            "audience_cos": _against(self.brand_aud[brands], self.Un),
+            "cat_topic_cos": _against(self.cat_topic[brands], self.Tn),
+            "cat_cf": cat_cf,
+            "text_cos": self.Xb[brands] @ self.Xp.T,
+            "text_profile_cos": prof @ self.Xp.T,
+            "text_max_cos": text_max,
+            "text_good_cos": goodp @ self.Xp.T,
+            "country_share": self.country_share[brands][:, self.partner_country_codes],
+            "language_share": self.lang_share[brands][:, self.partner_lang_codes],
+            "type_share": np.where(self.t.partner_static["is_influencer"].to_numpy(bool)[None, :],
+                                   self.infl_share[brands][:, None], 1.0 - self.infl_share[brands][:, None]),
+            "same_country": (self.brand_country_codes[brands][:, None] == self.partner_country_codes[None, :]),
+            "links_to_known": links_known,
+        }
+        for name, col in (("p_hist_log_roi", "hist_log_roi"), ("p_hist_cvr", "hist_cvr"),
+                          ("p_hist_impressions", "hist_impressions"), ("p_hist_campaigns", "hist_campaigns"),
+                          ("p_months_since_last", "months_since_last"), ("p_never_active", "never_active"),
+                          ("p_is_influencer", "is_influencer"), ("p_brand_safety", "brand_safety_flag"),
+                          ("p_has_site", "has_site"), ("p_n_topics", "n_topics"),
+                          ("p_n_articles", "n_articles")):
+            v = pn[col].to_numpy(np.float32)
+            if col in ("hist_impressions", "hist_campaigns", "n_articles"):
+                v = np.log1p(v)
+            cols[name] = np.broadcast_to(v, (nb, P))
+        for name, col in (("b_degree", "degree"), ("b_hist_log_roi", "hist_log_roi"),
+                          ("b_recent_campaigns", "recent_campaigns"), ("b_hist_cvr", "hist_cvr")):
+            v = bn[col].to_numpy(np.float32)[brands]
+            if col in ("degree", "recent_campaigns"):
+                v = np.log1p(v)
+            cols[name] = np.broadcast_to(v[:, None], (nb, P))
+        out = np.empty((nb, P, len(PAIR_FEATURES)), np.float32)
+        for j, name in enumerate(PAIR_FEATURES):
+            out[:, :, j] = cols[name]
+        return out
+
+    def pairs(self, b: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Features of arbitrary pairs ``(b[i], p[i])``: ``[n, len(PAIR_FEATURES)]``."""
+        b = np.asarray(b, np.int64)
+        p = np.asarray(p, np.int64)
+        out = np.zeros((len(b), len(PAIR_FEATURES)), np.float32)
+        for chunk, rows in chunks_by_brand(b):
+            blk = self.block(chunk)
+            pos = np.searchsorted(chunk, b[rows])
+            out[rows] = blk[pos, p[rows]]
+        return out
+
+
+def _norm_sparse(m: sp.csr_matrix) -> sp.csr_matrix:
+    n = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
+    return (sp.diags(1.0 / (n + 1e-9)) @ m).astype(np.float32).tocsr()
+
+
+def _against(profile: np.ndarray, Mn: sp.csr_matrix) -> np.ndarray:
+    """``profile @ Mn.T`` (dense rows against a sparse row-normalised matrix)."""
+    return _dense((Mn @ profile.T).T).astype(np.float32)
+
+
+def _static(t: GraphTables) -> dict[str, Any]:
+    """Snapshot-independent matrices (topics, audiences, text, codes), computed once per tables."""
+    if "pair_static" not in t.memo:
+        T = (t.partner_topic > 0).astype(np.float32).tocsr()
+        U = (t.partner_audience > 0).astype(np.float32).tocsr()
+        K = T.shape[1]
+        to_root = sp.csr_matrix((np.ones(K, np.float32), (np.arange(K), t.topic_root)), shape=(K, K))
+        R = ((T @ to_root) > 0).astype(np.float32).tocsr()
+        Xp = _norm_rows(t.vectors["partner"].astype(np.float32))
+        centred = Xp - Xp.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        t.memo["pair_static"] = {
+            "T": T, "U": U, "R": R, "Tn": _norm_sparse(T), "Un": _norm_sparse(U), "Rn": _norm_sparse(R),
+            "Xp": Xp, "Xb": _norm_rows(t.vectors["brand"].astype(np.float32)),
+            "Xlow": _norm_rows(centred @ vt[:TEXT_LOW].T).astype(np.float32),
+            "country_codes": _codes(t.partner_country, t.brand_country),
+            "language_codes": _codes(t.partner_language, np.array([], dtype=object)),
+        }
+    return dict(t.memo["pair_static"])
+
+
+def chunks_by_brand(b: np.ndarray, size: int = BRAND_CHUNK) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield (sorted unique brands of a chunk, row positions of ``b`` in that chunk)."""
+    uniq = np.unique(b)
+    for i in range(0, len(uniq), size):
+        chunk = uniq[i:i + size]
+        rows = np.flatnonzero(np.isin(b, chunk))
+        yield chunk, rows
+
+
+def _codes(values: np.ndarray, extra: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    vals = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
+    ex = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in extra]
+    codes = sorted(set(vals) | set(ex))
+    pos = {c: i for i, c in enumerate(codes)}
+    return codes, np.array([pos[v] for v in vals], np.int64), np.array([pos[v] for v in ex], np.int64)
+
+
+def _share(A: sp.csr_matrix, codes: np.ndarray, n: int) -> np.ndarray:
+    onehot = sp.csr_matrix((np.ones(len(codes), np.float32), (np.arange(len(codes)), codes)),
+                           shape=(len(codes), max(n, 1)))
+    counts = _dense(A @ onehot)
+    return counts / np.maximum(counts.sum(1, keepdims=True), 1.0)

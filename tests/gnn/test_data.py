@@ -1,0 +1,106 @@
+"""Graph -> tables -> snapshot -> HeteroData on a three-node graph (pure and fast)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gnn.data import (
+    BRAND_NUMERIC,
+    EDGE_TYPES,
+    PARTNER_NUMERIC,
+    FeatureSpace,
+    Scaler,
+    month_start_day,
+    snapshot,
+    tables_from_export,
+    to_hetero,
+)
+from graph.errors import InputError
+from graph.store.base import GraphExport
+from tests.gnn.linkpred_world import three_node_export, vectors
+
+
+@pytest.fixture
+def tables():  # noqa: ANN201
+    return tables_from_export(three_node_export(), vectors(), article_counts=None)
+
+
+def test_partners_are_crm_records_with_duplicates_merged(tables) -> None:  # noqa: ANN001
+    assert tables.brand_ids == ["brand:a"]
+    assert tables.partner_ids == ["partner:p1", "partner:p2"]  # p1b merged into p1 (SAME_AS merge)
+    a = tables.alias
+    assert a["partner:p1b"] == a["partner:p1"] == a["affiliate:net:9"] == a["pub:p1.fr"] == 0
+    assert tables.partner_static["has_site"].tolist() == [1.0, 0.0]
+    assert tables.partner_static["is_influencer"].tolist() == [0.0, 1.0]
+    assert tables.partner_static["brand_safety_flag"].tolist() == [0.0, 1.0]
+    # the affiliate record's topic counts for its CRM partner; the site's link too
+    assert tables.partner_topic.toarray().tolist() == [[1.0, 0.9], [0.0, 0.5]]
+    assert tables.partner_links.toarray().tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    assert tables.topic_root.tolist() == [0, 0]
+    # the pair starts with the campaign (rows of both duplicate records belong to it)
+    assert len(tables.pairs) == 1 and len(tables.events) == 2
+
+
+def test_snapshot_sees_only_the_past(tables) -> None:  # noqa: ANN001
+    before = snapshot(tables, month_start_day(2024 * 12 + 0))  # 2024-01-01
+    assert before.known.nnz == 0 and before.partner_num["hist_rows"].sum() == 0
+    during = snapshot(tables, month_start_day(2024 * 12 + 1))  # 2024-02-01: January reported
+    assert during.known.toarray().tolist() == [[1.0, 0.0]]
+    assert during.partner_num["hist_rows"].tolist() == [1.0, 0.0]  # February not reported yet
+    assert during.partner_mean_roi[0] == pytest.approx(np.log(91 / 30))
+    assert np.isnan(during.partner_mean_roi[1])
+
+
+def test_hetero_shapes_and_reverse_edges(tables) -> None:  # noqa: ANN001
+    s = snapshot(tables, month_start_day(2024 * 12 + 3))
+    space = FeatureSpace.fit(tables, s)
+    data = to_hetero(tables, s, space)
+    assert data["brand"].x.shape[0] == 1 and data["partner"].x.shape[0] == 2 and data["topic"].x.shape[0] == 2
+    assert data["partner"].x.shape[1] == data["partner"].x.shape[1]
+    for src, rel, dst in EDGE_TYPES:
+        assert (src, rel, dst) in data.edge_types
+        if src != dst:
+            assert (dst, f"rev_{rel}", src) in data.edge_types
+    assert data["brand", "partnered", "partner"].edge_index.tolist() == [[0], [0]]
+    assert data["partner", "links", "partner"].edge_index.shape[1] == 2  # symmetric
+
+
+def test_gnn_shapes_on_three_nodes(tables) -> None:  # noqa: ANN001
+    import torch
+
+    from gnn.model import GNNConfig, LinkPredGNN
+
+    s = snapshot(tables, month_start_day(2024 * 12 + 3))
+    data = to_hetero(tables, s, FeatureSpace.fit(tables, s))
+    torch.manual_seed(0)
+    model = LinkPredGNN({nt: data[nt].x.shape[1] for nt in data.node_types}, list(data.edge_types),
+                        GNNConfig(hidden=8))
+    model.eval()
+    h = model.embed(data.x_dict, data.edge_index_dict)
+    assert h["brand"].shape == (1, 8) and h["partner"].shape == (2, 8)
+    assert model.score_all(h["brand"], h["partner"]).shape == (1, 2)
+    assert model.score_pairs(h["brand"][[0, 0]], h["partner"]).shape == (2,)
+    pairs = model.performance(h["brand"][[0, 0]], h["partner"])
+    block = model.performance_block(h["brand"], h["partner"])
+    assert pairs.shape == (2, 2) and block.shape == (1, 2, 2)
+    assert torch.allclose(block[0], pairs, atol=1e-5)  # the split first layer equals the plain head
+
+
+def test_scaler_is_fitted_on_the_training_snapshot_only(tables) -> None:  # noqa: ANN001
+    train = snapshot(tables, month_start_day(2024 * 12 + 1))
+    later = snapshot(tables, month_start_day(2024 * 12 + 6))
+    space = FeatureSpace.fit(tables, train)
+    assert space.partner_scaler.columns == list(PARTNER_NUMERIC)
+    assert space.brand_scaler.columns == list(BRAND_NUMERIC)
+    ref = Scaler.fit(train.partner_num[list(PARTNER_NUMERIC)])
+    assert np.allclose(space.partner_scaler.mean, ref.mean)
+    j = list(PARTNER_NUMERIC).index("hist_rows")
+    assert space.partner_scaler.mean[j] == pytest.approx(np.log1p(1) / 2)  # log1p, then the train mean
+    x = space.partner_scaler.transform(later.partner_num[list(PARTNER_NUMERIC)])
+    assert x.shape == (2, len(PARTNER_NUMERIC)) and np.isfinite(x).all()
+
+
+def test_no_partners_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="no partners"):
+        tables_from_export(GraphExport(nodes={}, edges={}))
