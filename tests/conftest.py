@@ -123,3 +123,14 @@ def ci_world(tmp_path_factory: pytest.TempPathFactory) -> CiWorld:
     res = subprocess.run([sys.executable, "-m", "app.cli", "demo", "--no-app", "--no-progress"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=1800)
     return CiWorld(home, res.stdout, res.stderr, res.returncode)
+
+
+#: Building the ci world (the whole demo) takes 5-10 minutes on 2 cores; whichever test asks for
+#: it first pays that inside its own timeout.
+CI_WORLD_TIMEOUT = 2400
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "ci_world" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(CI_WORLD_TIMEOUT))
