@@ -3,7 +3,6 @@ from a real FalkorDB-lite store (tests/app/graphs.py), and the page in a real br
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from app import ids, queries
 from graph.settings import Settings
 from graph.store.base import GraphStore
 from tests.app.graphs import IMG, seed_performance
+from tests.browser import wait_until as _wait
 
 falkordb_only = pytest.mark.parametrize("store", ["falkordb"], indirect=True)
 SPORTS, RUNNING = "iab-content-3.1:483", "iab-content-3.1:484"
@@ -74,17 +74,6 @@ def test_node_facts_read_countries_topics_with_ancestors_and_activity(store: Gra
 
 def _cy_names(dash_duo: Any) -> set[str]:
     return set(dash_duo.driver.execute_script("return window.cy ? window.cy.nodes().map(n => n.data('name')) : []"))
-
-
-def _wait(predicate: Any, timeout: float = 10.0, what: str = "condition") -> Any:
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _pick(dash_duo: Any, dropdown_id: str, text: str) -> None:

@@ -18,6 +18,7 @@ from app import investigations_view as iv
 from graph.settings import Settings
 from graph.store.base import GraphStore
 from tests.app.graphs import IMG, RING, SCRIPT, seed_fraud
+from tests.browser import wait_until as _wait
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -134,17 +135,6 @@ def _cy_names(dash_duo: Any, graph_id: str) -> list[str]:
         "const root = document.getElementById(arguments[0]); if (!root) return [];"
         "const el = [root, ...root.querySelectorAll('div')].find(e => e._cyreg && e._cyreg.cy);"
         "return el ? el._cyreg.cy.nodes().map(n => n.data('name')) : [];", graph_id)
-
-
-def _wait(predicate: Any, timeout: float = 10.0, what: str = "condition") -> Any:
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.mark.browser

@@ -20,6 +20,7 @@ from app.factory import create_app
 from graph.bulk import write_frames
 from graph.settings import Settings
 from graph.store.base import GraphStore
+from tests.browser import wait_until as _wait
 from tests.fixture_graph import fixture_export
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,17 +42,6 @@ def _shot(dash_duo: Any, name: str) -> None:
 
 def _cy_names(dash_duo: Any) -> list[str]:
     return dash_duo.driver.execute_script("return window.cy ? window.cy.nodes().map(n => n.data('name')) : []")
-
-
-def _wait(predicate: Any, timeout: float = 10.0, what: str = "condition") -> Any:
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _click_node(dash_duo: Any, node_id: str) -> None:

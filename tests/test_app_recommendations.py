@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from graph.errors import InputError
 from graph.settings import Settings
 from graph.store.base import GraphStore
 from tests.app.graphs import BRAND, IMG, SCRIPT, TOPIC, seed_recommendations
+from tests.browser import wait_until as _wait
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -157,17 +157,6 @@ def test_preferences_round_trip_through_the_brand(store: GraphStore) -> None:
 
 
 # ------------------------------------------------------------------------------- browser
-
-
-def _wait(predicate: Any, timeout: float = 10.0, what: str = "condition") -> Any:
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _cy_names(dash_duo: Any) -> list[str]:
