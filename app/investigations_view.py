@@ -367,7 +367,7 @@ def trace_index(settings: Settings) -> Any:
     except ImportError:
         return None
     cache = Path(cache_dir(settings))
-    marker = cache / "pairs.parquet"
+    marker = cache / "trace_pairs.parquet"
     try:
         mtime = marker.stat().st_mtime
     except OSError:

@@ -434,7 +434,7 @@ def score_brands(world: World, brands: Sequence[str], choice: ModelChoice, conte
     candidates: dict[str, int] = {}
     idx = arrays.index_of_record
     chunks = [list(brands[i:i + CHUNK]) for i in range(0, len(brands), CHUNK)]
-    for chunk in _progress(chunks, progress, desc="score", unit="brands", total=len(chunks)):
+    for chunk in _progress(chunks, progress, desc="score", unit="blocks", total=len(chunks)):
         rows: dict[str, np.ndarray] = {}
         model_b = [b for b in chunk if modes[b] == "model"]
         if model_b:
@@ -539,10 +539,14 @@ def run_discovery(store: GraphStore, settings: Settings, options: DiscoverOption
         _clear_stale(store, lock, options)
         R.start_run(store, run_id, started)
         log.info("discovery run %s started", run_id)
+        state: dict[str, bool] = {"complete": False}
         try:
-            return _run(store, settings, options, run_id, progress)
+            return _run(store, settings, options, run_id, progress, state)
         except BaseException as exc:
-            R.fail_run(store, run_id, f"{type(exc).__name__}: {exc}")
+            if state["complete"]:  # published already: clean-up left undone is redone next run
+                log.warning("run %s is complete, but its clean-up was interrupted: %s", run_id, exc)
+            else:
+                R.fail_run(store, run_id, f"{type(exc).__name__}: {exc}")
             raise
 
 
@@ -568,7 +572,7 @@ def _sigterm_as_exit() -> Iterator[None]:
 
 
 def _run(store: GraphStore, settings: Settings, options: DiscoverOptions, run_id: str,
-         progress: bool) -> DiscoveryReport:
+         progress: bool, state: dict[str, bool]) -> DiscoveryReport:
     timer = Timer()
     with timer("export"):
         world = load_world(store)
@@ -611,6 +615,9 @@ def _run(store: GraphStore, settings: Settings, options: DiscoverOptions, run_id
             R.record_model(store, run_id, choice.outcome.meta, getattr(choice.outcome, "path", None))
         R.complete_run(store, run_id, model_version=choice.version, metrics=metrics, drift=choice.drift,
                        changes=chg)
+        state["complete"] = True
+        # From here on the run is published: a failure below leaves superseded edges (no reader
+        # asks for them; the next complete run deletes them), never a half run.
         deleted = R.delete_superseded(store, run_id)
         log.info("run %s complete; %s superseded RECOMMENDED edges deleted", run_id, f"{deleted:,}")
         _save_snapshots(settings, run_id, choice, features, content)

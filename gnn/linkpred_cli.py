@@ -27,7 +27,7 @@ def train(obj: Any, seed: int, no_progress: bool, as_json: bool) -> None:
                                "report": str(out.report_path), "metrics": meta.metrics}, default=float, indent=1))
         return
     click.echo(summary(meta.metrics, meta.shipped))
-    click.echo(f"shipped ranker: {meta.shipped} (chosen on validation {meta.metrics.get('shipped_by', '')})")
+    click.echo(f"shipped ranker: {meta.shipped} (chosen by {meta.metrics.get('shipped_by', '')})")
     click.echo(f"performance model: {meta.metrics.get('performance', {}).get('shipped')}")
     click.echo(f"artefact: {out.path}")
     click.echo(f"report: {out.report_path}")

@@ -22,7 +22,7 @@ ORDER = ("hybrid", "gbm", "gnn", "popularity", "common_neighbours", "adamic_adar
 
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
-        return f"{v:,.0f}" if v >= 100 else f"{v:.4f}"
+        return f"{v:,.0f}" if v >= 100 or v.is_integer() else f"{v:.4f}"
     return str(v)
 
 

@@ -231,15 +231,20 @@ def test_trace_uses_the_fraud_runs_index_when_there_is_one(store: GraphStore, tm
     settings = load_settings(env={}, home=tmp_path)
     cache = tmp_path / "fraud" / "cache"
     cache.mkdir(parents=True)
-    pd.DataFrame({"a": ["aff:a", "aff:b"], "b": ["aff:b", "aff:c"], "strength": [0.8, 0.5]}).to_parquet(
-        cache / "pairs.parquet")
-    pd.DataFrame({"a": ["aff:a", "aff:b"], "b": ["aff:b", "aff:c"], "kind": ["device", "ip_network"],
-                  "ident": ["dev_1", "net_1"], "weight": [0.95, 0.9], "degree": [2, 2], "contribution": [0.8, 0.5],
-                  "n_a": [40, 60], "n_b": [85, 45]}).to_parquet(cache / "evidence.parquet")
-    pd.DataFrame({"affiliate": ["aff:a", "aff:b", "aff:b", "aff:c"], "kind": ["device", "device", "ip_network", "ip_network"],
-                  "ident": ["dev_1", "dev_1", "net_1", "net_1"], "n": [40, 85, 60, 45],
-                  "first": ["2025-06-01"] * 4, "last": ["2025-07-31"] * 4,
-                  "source": [f"file:///clicks.csv#row={i}" for i in range(4)]}).to_parquet(cache / "uses.parquet")
+    from gnn.fraud.trace import prepare
+
+    pairs = pd.DataFrame({"a": ["aff:a", "aff:b"], "b": ["aff:b", "aff:c"], "strength": [0.8, 0.5]})
+    evidence = pd.DataFrame({"a": ["aff:a", "aff:b"], "b": ["aff:b", "aff:c"], "kind": ["device", "ip_network"],
+                             "ident": ["dev_1", "net_1"], "weight": [0.95, 0.9], "degree": [2, 2],
+                             "contribution": [0.8, 0.5], "n_a": [40, 60], "n_b": [85, 45]})
+    uses = pd.DataFrame({"affiliate": ["aff:a", "aff:b", "aff:b", "aff:c"],
+                         "kind": ["device", "device", "ip_network", "ip_network"],
+                         "ident": ["dev_1", "dev_1", "net_1", "net_1"], "n": [40, 85, 60, 45],
+                         "first": ["2025-06-01"] * 4, "last": ["2025-07-31"] * 4,
+                         "source": [f"file:///clicks.csv#row={i}" for i in range(4)]})
+    trace_pairs, trace_evidence = prepare(pairs, evidence, uses)
+    trace_pairs.to_parquet(cache / "trace_pairs.parquet")
+    trace_evidence.to_parquet(cache / "trace_evidence.parquet")
     path = iv.trace(store, "aff:a", "aff:c", settings)
     assert path["method"] == "fraud-index"
     assert [n["id"] for n in path["nodes"]] == ["aff:a", "aff:b", "aff:c", "dev_1", "net_1"]

@@ -263,3 +263,23 @@ def test_nan_vectors_are_left_out_with_a_warning(world: tuple[GraphStore, Settin
     assert report.excluded["unscored"] == 3  # p6 has no usable vector: not ranked, for any of 3 brands
     for brand in ("brand:gen:A", "brand:gen:B", "brand:gen:C"):
         assert "partner:gen:p6" not in _recs(store, brand)
+
+
+def test_a_failure_after_publishing_keeps_the_run_complete(world: tuple[GraphStore, Settings],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    store, settings = world
+    first = run_discovery(store, settings, OPTS, progress=False)
+    real_delete = R.delete_superseded
+
+    def boom(*a: object, **kw: object) -> int:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(R, "delete_superseded", boom)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        run_discovery(store, settings, OPTS, progress=False)
+    second = R.latest_complete_run(store)
+    assert second is not None and second["id"] != first.run_id  # published before the failure
+    assert sorted(_edge_runs(store)) == sorted([first.run_id, second["id"]])  # old edges left, unread
+    monkeypatch.setattr(R, "delete_superseded", real_delete)
+    third = run_discovery(store, settings, OPTS, progress=False)
+    assert _edge_runs(store) == {third.run_id: third.edges_written}  # the next run cleans up
