@@ -71,9 +71,12 @@ def write_frames(store: GraphStore, export: GraphExport, *, progress: bool = Tru
     """Upsert every node frame, then every edge frame; returns rows written per label/type.
 
     Role labels (``Affiliate``) are attached to the node carrying the entity's own label, so a
-    publisher that is also an affiliate stays one node.
+    publisher that is also an affiliate stays one node. A frame going into a label or type the
+    graph does not have yet, with no duplicate rows, is bulk-created (``new=True``: CREATE
+    instead of MERGE); anything else is merged.
     """
     written: dict[str, int] = {}
+    present = store.counts()  # labels and types the graph has already (non-zero counts)
     owner: dict[str, list[str]] = {}
     for label, df in export.nodes.items():
         if label not in NODES:
@@ -92,21 +95,24 @@ def write_frames(store: GraphStore, export: GraphExport, *, progress: bool = Tru
             groups = {(str(k), (label,) if k != label else ()): g for k, g in df.groupby(keys)}
         else:
             groups = {(label, ()): df}
+        new = label not in ROLE_LABELS and f":{label}" not in present and not df["id"].duplicated().any()
         for (primary, extra), part in groups.items():
             for start in range(0, len(part), CHUNK):
                 chunk = part.iloc[start:start + CHUNK]
-                n = store.upsert_nodes(primary, frame_rows(chunk), extra_labels=extra)
+                n = store.upsert_nodes(primary, frame_rows(chunk), extra_labels=extra, new=new)
                 written[f":{label}"] = written.get(f":{label}", 0) + n
                 bar.update(len(chunk))
     for rel_type, df in export.edges.items():
         if rel_type not in RELS:
             raise InputError(f"unknown relationship type {rel_type!r} in the input")
         key = RELS[rel_type].key
+        ident = ["src", "dst", "src_label", "dst_label", *[k for k in key if k in df.columns]]
+        new = f"[:{rel_type}]" not in present and not df.duplicated(ident).any()
         for (src_label, dst_label), part in df.groupby(["src_label", "dst_label"]):
             for start in range(0, len(part), CHUNK):
                 chunk = part.iloc[start:start + CHUNK]
                 n = store.upsert_relationships(rel_type, frame_rows(chunk), src_label=str(src_label),
-                                               dst_label=str(dst_label), key=key)
+                                               dst_label=str(dst_label), key=key, new=new)
                 written[f"[:{rel_type}]"] = written.get(f"[:{rel_type}]", 0) + n
                 bar.update(len(chunk))
     bar.close()

@@ -31,6 +31,23 @@ def test_write_frames_is_idempotent_and_keeps_roles_on_one_node(store: GraphStor
     assert prov["s"] == "fixture://differential"
 
 
+def test_bulk_create_into_empty_types_and_merge_of_duplicates(store: GraphStore) -> None:
+    import pandas as pd
+
+    from graph.store.base import GraphExport
+
+    pubs = pd.DataFrame({"id": ["pub:a", "pub:b"], "name": ["A", "B"]})
+    links = pd.DataFrame({"src": ["pub:a", "pub:a"], "dst": ["pub:b", "pub:b"], "src_label": ["Publisher"] * 2,
+                          "dst_label": ["Publisher"] * 2, "weight": [1.0, 2.0]})
+    # empty label and type, unique rows: created (once each); duplicate edge rows: merged into one
+    write_frames(store, GraphExport(nodes={"Publisher": pubs}, edges={"LINKS_TO": links}), progress=False)
+    assert store.counts()[":Publisher"] == 2 and store.counts()["[:LINKS_TO]"] == 1
+    # the label now has nodes: a second load merges instead of creating duplicates
+    write_frames(store, GraphExport(nodes={"Publisher": pubs}, edges={"LINKS_TO": links.head(1)}), progress=False)
+    assert store.counts()[":Publisher"] == 2 and store.counts()["[:LINKS_TO]"] == 1
+    assert store.read("MATCH (p:Publisher {id: 'pub:a'}) RETURN p.name AS n").rows == [{"n": "A"}]
+
+
 def test_generic_load_of_a_real_graph(store: GraphStore, shared_dir: Path) -> None:
     d = shared_dir / "datasets" / "bitcoin_otc_rev2"
     export = generic_export(d / "otc_network.csv", None, label="Publisher", rel_type="LINKS_TO")

@@ -7,6 +7,7 @@ paths :class:`PathValue` dicts, so callers never see driver types.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict, runtime_checkable
@@ -79,6 +80,10 @@ class GraphExport:
 
 @runtime_checkable
 class GraphStore(Protocol):
+    """One graph backend. ``upsert_*`` MERGE by id (and key); with ``new=True`` the caller
+    promises the rows are unique and absent from the graph (a bulk load into an empty label or
+    type), and they are CREATEd, skipping MERGE's lookup."""
+
     backend: str  # "neo4j" | "falkordb"
     uri: str
 
@@ -93,6 +98,7 @@ class GraphStore(Protocol):
         *,
         extra_labels: Sequence[str] = (),
         batch_size: int | None = None,
+        new: bool = False,
     ) -> int: ...
 
     def upsert_relationships(
@@ -104,6 +110,7 @@ class GraphStore(Protocol):
         dst_label: str,
         key: Sequence[str] = (),
         batch_size: int | None = None,
+        new: bool = False,
     ) -> int: ...
 
     def read(
@@ -155,3 +162,51 @@ def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
             batch = []
     if batch:
         yield batch
+
+
+def prefetch[T](items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """``items``, produced by a worker thread up to ``depth`` ahead of the consumer.
+
+    Bulk writes use it to build the next batch (rows to dicts, parameter encoding: Python,
+    holding the GIL) while the current one runs on the server (a socket wait, which releases
+    the GIL): client and server then work on the two cores at once. An exception in the
+    producer is raised in the consumer; a consumer that stops early stops the producer.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("end", None))
+        except BaseException as exc:  # handed to the consumer
+            q.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                q.get_nowait()
+            worker.join(timeout=0.05)
+

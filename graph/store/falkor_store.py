@@ -49,6 +49,7 @@ from graph.store.base import (
     Row,
     SchemaReport,
     batched,
+    prefetch,
 )
 from graph.store.builders import (
     batch_params,
@@ -315,10 +316,14 @@ class FalkorStore:
         read_only: bool = False,
         timeout: float | None = None,
     ) -> Any:
+        # our encoder: the client's is slow on big batches
+        return self._run_text(params_header(params) + query, read_only=read_only, timeout=timeout)
+
+    def _run_text(self, text: str, *, read_only: bool = False, timeout: float | None = None) -> Any:
+        """Run query text that already carries its parameters (a ``CYPHER a=… `` header)."""
         import redis
 
         ms = None if timeout is None else max(1, int(math.ceil(timeout * 1000)))
-        text = params_header(params) + query  # our encoder: the client's is slow on big batches
         try:
             if read_only:
                 return self._graph.ro_query(text, None, timeout=ms)
@@ -488,13 +493,12 @@ class FalkorStore:
         *,
         extra_labels: Sequence[str] = (),
         batch_size: int | None = None,
+        new: bool = False,
     ) -> int:
-        query = upsert_nodes_query(label, extra_labels)
-        written = 0
-        for batch in batched(rows, batch_size or self.settings.batch_size):
-            res = self._run(query, batch_params(node_rows(batch)))
-            written += int(res.result_set[0][0]) if res.result_set else 0
-        return written
+        query = upsert_nodes_query(label, extra_labels, new=new)
+        texts = (params_header(batch_params(node_rows(batch))) + query
+                 for batch in batched(rows, batch_size or self.settings.batch_size))
+        return self._write_texts(texts)
 
     def upsert_relationships(
         self,
@@ -505,11 +509,18 @@ class FalkorStore:
         dst_label: str,
         key: Sequence[str] = (),
         batch_size: int | None = None,
+        new: bool = False,
     ) -> int:
-        query = upsert_relationships_query(rel_type, src_label, dst_label, key)
+        query = upsert_relationships_query(rel_type, src_label, dst_label, key, new=new)
+        texts = (params_header(batch_params(rel_rows(batch, key))) + query
+                 for batch in batched(rows, batch_size or self.settings.batch_size))
+        return self._write_texts(texts)
+
+    def _write_texts(self, texts: Iterable[str]) -> int:
+        """Run write batches (parameters already in the text), the next one built meanwhile."""
         written = 0
-        for batch in batched(rows, batch_size or self.settings.batch_size):
-            res = self._run(query, batch_params(rel_rows(batch, key)))
+        for text in prefetch(texts):
+            res = self._run_text(text)
             written += int(res.result_set[0][0]) if res.result_set else 0
         return written
 

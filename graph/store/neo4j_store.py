@@ -41,6 +41,7 @@ from graph.store.base import (
     Row,
     SchemaReport,
     batched,
+    prefetch,
 )
 from graph.store.builders import (
     batch_params,
@@ -400,24 +401,24 @@ class Neo4jStore:
     def _write_batches(self, query: str, rows: Iterable[Row], size: int, *, upsert: bool = True) -> int:
         """Run ``query`` per batch; upsert batches send their common properties once."""
         written = 0
-        for batch in batched(rows, max(1, size)):
-            def work(tx: neo4j.ManagedTransaction, batch: list[Row] = batch) -> int:
-                params = batch_params(batch) if upsert else {"rows": batch}
-                record = tx.run(query, _param(params)).single()
+        prepared = (_param(batch_params(batch) if upsert else {"rows": batch}) for batch in batched(rows, max(1, size)))
+        for params in prefetch(prepared):  # the next batch is prepared while this one runs
+            def work(tx: neo4j.ManagedTransaction, params: dict[str, Any] = params) -> int:
+                record = tx.run(query, params).single()
                 return int(record["written"]) if record is not None else 0
 
             written += self._managed(False, work)
         return written
 
     def upsert_nodes(self, label: str, rows: Iterable[Row], *, extra_labels: Sequence[str] = (),
-                     batch_size: int | None = None) -> int:
-        query = upsert_nodes_query(label, extra_labels)
+                     batch_size: int | None = None, new: bool = False) -> int:
+        query = upsert_nodes_query(label, extra_labels, new=new)
         return self._write_batches(query, node_rows(rows), batch_size or self.settings.batch_size)
 
     def upsert_relationships(self, rel_type: str, rows: Iterable[Row], *, src_label: str,
                              dst_label: str, key: Sequence[str] = (),
-                             batch_size: int | None = None) -> int:
-        query = upsert_relationships_query(rel_type, src_label, dst_label, key)
+                             batch_size: int | None = None, new: bool = False) -> int:
+        query = upsert_relationships_query(rel_type, src_label, dst_label, key, new=new)
         return self._write_batches(query, rel_rows(rows, key), batch_size or self.settings.batch_size)
 
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> QueryResult:
