@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from embeddings.texts import TITLE_SUFFIX
+from embeddings.texts import PART_SUFFIXES
 from graph.errors import InputError
 from graph.schema import check_label
 
@@ -154,7 +154,8 @@ class VectorCache:
 def read_vectors(home: Path, label: str, *, include_titles: bool = False) -> tuple[list[str], np.ndarray, str]:
     """``(ids, vectors (n, dim) float32, model_id)`` of one label, for gnn/ and tools.
 
-    The Article file also holds title vectors (ids ending ``#title``); they are left out unless
+    Label files also hold vectors of parts of a node's text: article titles (ids ending ``#title``),
+    partner and brand names and descriptions (``#name``, ``#desc``); they are left out unless
     ``include_titles``.
     """
     root = cache_dir(home)
@@ -169,7 +170,7 @@ def read_vectors(home: Path, label: str, *, include_titles: bool = False) -> tup
     ids = [str(x) for x in table.column("id").to_pylist()]
     vecs = flat.reshape(-1, dim).astype(np.float32)
     if not include_titles:
-        keep = [i for i, x in enumerate(ids) if not x.endswith(TITLE_SUFFIX)]
+        keep = [i for i, x in enumerate(ids) if not x.endswith(PART_SUFFIXES)]
         if len(keep) != len(ids):
             ids, vecs = [ids[i] for i in keep], vecs[keep]
     return ids, vecs, str(meta["model_id"])

@@ -13,7 +13,8 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,26 @@ def model_id_for(path: Path) -> str:
     return f"{name}@{h.hexdigest()[:12]}"
 
 
+#: Batches up to this size (a search query) run on one thread: on the shared 2 cores a one-text
+#: encode took 31 ms on one thread and 410-1,140 ms on two (threads spin-waiting on a busy machine).
+SMALL_BATCH = 8
+
+
+@contextmanager
+def _one_thread(active: bool) -> Iterator[None]:
+    if not active:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class TextEncoder:
     """A batched sentence encoder loaded lazily from a folder; ``encoder(texts)`` -> (n, dim)."""
 
@@ -214,8 +235,9 @@ class TextEncoder:
         """Encode already-cleaned texts (normalised, float32); no checks."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        arr = self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
-                                normalize_embeddings=True, show_progress_bar=False)
+        with _one_thread(len(texts) <= SMALL_BATCH):
+            arr = self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                                    normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(arr, dtype=np.float32)
 
     def __call__(self, texts: Sequence[str | bytes | None]) -> np.ndarray:

@@ -18,8 +18,22 @@ from typing import Any
 import numpy as np
 
 from embeddings.cache import cache_dir, read_vectors
-from embeddings.tagging import LabelSpace, accuracy, label_space, similarities, top_k
-from embeddings.texts import TITLE_SUFFIX, Corpus, article_text, build_corpus
+from embeddings.tagging import (
+    LabelSpace,
+    accuracy,
+    label_space,
+    similarities,
+    taxonomy_nodes,
+    top_k,
+)
+from embeddings.texts import (
+    DESC_SUFFIX,
+    NAME_SUFFIX,
+    TITLE_SUFFIX,
+    Corpus,
+    article_text,
+    build_corpus,
+)
 from graph.store.base import GraphStore
 
 _TAG = re.compile(r"<[^>]+>")
@@ -106,58 +120,111 @@ def _id_map(out: Path, export_nodes: dict[str, Any]) -> dict[str, str]:
     return res
 
 
-def evaluate_graph(store: GraphStore, home: Path, out: Path) -> dict[str, dict[str, float]]:
-    """Top-1/top-3 of the embed stage's scores on a graph built from ``out``'s observable sources."""
-    from embeddings.stage import article_topic_sims, partner_topic_sims
+def dev_half(entity: str) -> bool:
+    """Entities are hashed into two halves: weights were chosen on the dev half, the other is held out."""
+    import hashlib
 
-    export = store.export(labels=["Article", "Publisher", "Influencer", "Brand"],
-                          rel_types=["PUBLISHED", "PROMOTES", "MENTIONS"])
-    corpus: Corpus = build_corpus(export.nodes, export.edges)
-    ids = _id_map(out, export.nodes)
-    truth = truth_topics(out)
+    return int(hashlib.md5(entity.encode()).hexdigest(), 16) % 2 == 0
+
+
+def graph_vectors(home: Path, corpus: Corpus) -> dict[str, np.ndarray]:
+    """The cached vectors of a corpus (titles, names and descriptions included), aligned with its ids."""
     vecs: dict[str, np.ndarray] = {}
     for label in ("Article", "Publisher", "Influencer", "Brand"):
         vid, v, _ = read_vectors(home, label, include_titles=True)
         pos = {x: i for i, x in enumerate(vid)}
-        vecs[label] = v[[pos[x] for x in corpus.ids[label]]]
-        if label == "Article":
-            vecs["ArticleTitle"] = v[[pos[x + TITLE_SUFFIX] for x in corpus.ids[label]]]
+        zero = np.zeros(v.shape[1], np.float32)
+        suffixes = ("", TITLE_SUFFIX) if label == "Article" else ("", NAME_SUFFIX, DESC_SUFFIX)
+        for suffix in suffixes:
+            key = "ArticleTitle" if suffix == TITLE_SUFFIX else label + suffix
+            vecs[key] = np.stack([v[pos[x + suffix]] if x + suffix in pos else zero for x in corpus.ids[label]]) \
+                if corpus.ids[label] else np.zeros((0, v.shape[1]), np.float32)
+    return vecs
+
+
+def evaluate_graph(store: GraphStore, home: Path, out: Path) -> dict[str, dict[str, float]]:
+    """Top-1/top-3 of the embed stage's scores on a graph built from ``out``'s observable sources.
+
+    Each figure comes with the zero-shot baseline of the node's own text vector (``base_top1``,
+    ``base_top3``) and with the figures on the held-out half of the entities (``test_*``). Brand
+    categories are also scored at Tier 1 (``brand product category tier 1``): the generator draws
+    a brand's exact category at random under its Tier-1 parent, which nothing observable reveals.
+    """
+    from embeddings.stage import SPACES, TEXT_RELS, all_sims
+
+    export = store.export(labels=["Article", "Publisher", "Influencer", "Brand"], rel_types=list(TEXT_RELS))
+    corpus: Corpus = build_corpus(export.nodes, export.edges)
+    ids = _id_map(out, export.nodes)
+    truth = truth_topics(out)
+    vecs = graph_vectors(home, corpus)
 
     def space(label: str) -> LabelSpace:
         tid, tv, _ = read_vectors(home, label)
-        from embeddings.tagging import taxonomy_nodes
-
-        spec = {"Topic": ("content", None), "Audience": ("audience", "Interest"),
-                "ProductCategory": ("adproduct", None)}[label]
+        spec = next((t, sub) for lb, t, sub in SPACES if lb == label)
         pos = {x: i for i, x in enumerate(tid)}
         nodes = taxonomy_nodes(*spec)
         return LabelSpace(spec[0], label, nodes, tv[[pos[n.id] for n in nodes]])
 
-    topics, audiences, products = space("Topic"), space("Audience"), space("ProductCategory")
+    spaces = {lb: space(lb) for lb, _, _ in SPACES}
+    sims, gate = all_sims(corpus, vecs, spaces)
     results: dict[str, dict[str, float]] = {}
 
-    def score(name: str, labels: list[str], sp: LabelSpace, kind: str, blend: bool) -> None:
-        preds, gold = [], []
-        known = set(sp.ids)
-        for label in labels:
-            if label == "Article":
-                sims = article_topic_sims(vecs, sp)
-            else:
-                sims = partner_topic_sims(corpus, label, vecs, sp) if blend else similarities(vecs[label], sp)
-            tops = top_k(sims, sp, 3)
-            for node_id, p in zip(corpus.ids[label], tops, strict=True):
-                want = truth.get((ids.get(node_id, ""), kind), set()) & known
-                if want:  # truth outside the scored branch (e.g. demographics) is not text-inferable
-                    preds.append(p)
-                    gold.append(want)
-        results[name] = {"n": len(gold), "top1": accuracy(preds, gold, 1) if gold else float("nan"),
-                         "top3": accuracy(preds, gold, 3) if gold else float("nan")}
+    def tier1(sp: LabelSpace) -> dict[str, str]:
+        by_id = {n.id: n for n in sp.nodes}
+        out_: dict[str, str] = {}
+        for n in sp.nodes:
+            x = n
+            while x.parent_id and x.parent_id in by_id:
+                x = by_id[x.parent_id]
+            out_[n.id] = x.id
+        return out_
 
-    score("article topic", ["Article"], topics, "topic", False)
-    score("partner primary topic", ["Publisher", "Influencer"], topics, "topic-primary", True)
-    score("partner any topic", ["Publisher", "Influencer"], topics, "topic", True)
-    score("partner audience", ["Publisher", "Influencer"], audiences, "audience", True)
-    score("brand product category", ["Brand"], products, "product_category", False)
+    def score(name: str, labels: list[str], sp: LabelSpace, kind: str, roots: bool = False) -> None:
+        rows: list[tuple[bool, list[str], list[str], set[str]]] = []
+        gated: list[tuple[int, bool, bool]] = []  # (calibrated gate level, top-1 right, its Tier 1 right)
+        root_of = tier1(sp)
+        known = set(sp.ids)
+        up = tier1(sp) if roots else {}
+        for label in labels:
+            own = similarities(vecs[label], sp)
+            key = f"{label}/{sp.label}"
+            tops = top_k(sims[key], sp, 40 if roots else 3)
+            base = top_k(own, sp, 40 if roots else 3)
+            levels = gate.get(key, np.full(len(tops), 2))
+            for node_id, p, b, level in zip(corpus.ids[label], tops, base, levels, strict=True):
+                entity = ids.get(node_id, "")
+                want = truth.get((entity, kind), set()) & known
+                if not want:  # truth outside the scored branch (e.g. demographics) is not text-inferable
+                    continue
+                if roots:
+                    p = list(dict.fromkeys(up[x] for x in p))
+                    b = list(dict.fromkeys(up[x] for x in b))
+                    want = {up[x] for x in want}
+                rows.append((dev_half(entity) if label != "Article" else False, p, b, want))
+                gated.append((int(level), p[0] in want, root_of.get(p[0]) in {root_of.get(x) for x in want}))
+        res: dict[str, float] = {"n": len(rows)}
+        if key in gate and gated:
+            g = np.array(gated, int)
+            for lv, name_ in ((2, "kept"), (1, "tier1_only"), (0, "dropped")):
+                m = g[:, 0] == lv
+                res[f"gate_{name_}"] = float(m.mean())
+                res[f"gate_{name_}_top1"] = float(g[m, 1].mean()) if m.any() else float("nan")
+                res[f"gate_{name_}_tier1_top1"] = float(g[m, 2].mean()) if m.any() else float("nan")
+        for prefix, keep in (("", rows), ("test_", [r for r in rows if not r[0]])):
+            gold = [r[3] for r in keep]
+            res[prefix + "n"] = len(keep)
+            for k in (1, 3):
+                res[f"{prefix}top{k}"] = accuracy([r[1] for r in keep], gold, k) if keep else float("nan")
+                res[f"{prefix}base_top{k}"] = accuracy([r[2] for r in keep], gold, k) if keep else float("nan")
+        results[name] = {k: round(v, 4) for k, v in res.items()}
+
+    topics, audiences, products = spaces["Topic"], spaces["Audience"], spaces["ProductCategory"]
+    score("article topic", ["Article"], topics, "topic")
+    score("partner primary topic", ["Publisher", "Influencer"], topics, "topic-primary")
+    score("partner any topic", ["Publisher", "Influencer"], topics, "topic")
+    score("partner audience", ["Publisher", "Influencer"], audiences, "audience")
+    score("brand product category", ["Brand"], products, "product_category")
+    score("brand product category tier 1", ["Brand"], products, "product_category", roots=True)
     return results
 
 
@@ -238,3 +305,112 @@ def musae_page_types(embed: Callable[[list[str]], np.ndarray], root: Path, n: in
     pred = [[kinds[j] for j in row] for row in order]
     gold = [{r["page_type"]} for r in rows]
     return {"n": len(rows), "classes": 4, "top1": accuracy(pred, gold, 1), "top3": accuracy(pred, gold, 3)}
+
+
+def _scores(pred: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
+    return {"top1": round(accuracy(pred, gold, 1), 4), "top3": round(accuracy(pred, gold, 3), 4)}
+
+
+def musae_classifier(embed: Callable[[list[str]], np.ndarray], root: Path, n: int = 6000,
+                     seed: int = 7) -> dict[str, Any]:
+    """Page types of Facebook pages: zero-shot against a logistic regression trained on 60% of a
+    sample, calibrated (isotonic) on 20%, both scored on the same held-out 20%."""
+    import random
+
+    from embeddings.classifier import (
+        Calibrator,
+        VectorClassifier,
+        expected_calibration_error,
+        split,
+        top_k_labels,
+    )
+
+    with open(root / "facebook_target.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows = random.Random(seed).sample(rows, min(n, len(rows)))
+    part = split([r["id"] for r in rows], [0.6, 0.2, 0.2], salt="musae")
+    x = embed([r["page_name"] for r in rows])
+    y = [r["page_type"] for r in rows]
+    kinds = list(MUSAE_TYPES)
+    zs = x @ embed([f"{k}: {d}" for k, d in MUSAE_TYPES.items()]).T
+    clf = VectorClassifier.fit(x[part == 0], [y[i] for i in np.flatnonzero(part == 0)])
+    p = clf.expand(clf.proba(x), kinds)
+    cal_rows, test_rows = np.flatnonzero(part == 1), np.flatnonzero(part == 2)
+    correct = np.array([kinds[int(j)] == y[i] for i, j in enumerate(p.argmax(1))])
+    cal = Calibrator.fit(p.max(1)[cal_rows], correct[cal_rows])
+    gold = [{y[i]} for i in test_rows]
+    raw_conf, cal_conf = p.max(1)[test_rows], cal(p.max(1)[test_rows])
+    th = cal.threshold(0.9)
+    keep = raw_conf >= th
+    return {"n_train": int((part == 0).sum()), "n_calibration": len(cal_rows), "n_test": len(test_rows),
+            "zero_shot": _scores(top_k_labels(zs[test_rows], kinds), gold),
+            "classifier": _scores(top_k_labels(p[test_rows], kinds), gold),
+            "ece_raw": round(expected_calibration_error(raw_conf, correct[test_rows]), 4),
+            "ece_calibrated": round(expected_calibration_error(cal_conf, correct[test_rows]), 4),
+            "threshold_p90": round(th, 4), "coverage_at_p90": round(float(keep.mean()), 4),
+            "accuracy_at_p90": round(float(correct[test_rows][keep].mean()), 4) if keep.any() else float("nan")}
+
+
+#: Self-training: zero-shot article topics kept as pseudo-labels (fixed before any scoring).
+PSEUDO_FLOOR, PSEUDO_MARGIN = 0.45, 0.05
+
+
+def self_training_eval(store: GraphStore, home: Path, out: Path) -> dict[str, Any]:
+    """Article topics on the ci graph: zero-shot against a classifier trained on the taxonomy's
+    node texts plus high-confidence zero-shot pseudo-labels of one half of the graph's articles
+    (no truth), calibrated on a held-out part of those pseudo-labels; both scored against the
+    generator's truth on the other half, with the calibration error of the calibrated probability."""
+    from embeddings.classifier import (
+        Calibrator,
+        expected_calibration_error,
+        pseudo_labels,
+        select,
+        split,
+        top_k_labels,
+    )
+    from embeddings.stage import SPACES, TEXT_RELS, TITLE_WEIGHT, article_topic_sims
+
+    export = store.export(labels=["Article"], rel_types=list(TEXT_RELS[:1]))
+    corpus = build_corpus(export.nodes, export.edges)
+    vecs = {k: v for k, v in graph_vectors(home, corpus).items() if k in ("Article", "ArticleTitle")}
+    tid, tv, _ = read_vectors(home, "Topic")
+    spec = next((t, sub) for lb, t, sub in SPACES if lb == "Topic")
+    pos = {x: i for i, x in enumerate(tid)}
+    nodes = taxonomy_nodes(*spec)
+    space = LabelSpace(spec[0], "Topic", nodes, tv[[pos[n.id] for n in nodes]])
+    sims = article_topic_sims(vecs, space)
+    has_title = np.any(vecs["ArticleTitle"], axis=1)[:, None]
+    feats = np.where(has_title, TITLE_WEIGHT * vecs["ArticleTitle"] + (1 - TITLE_WEIGHT) * vecs["Article"],
+                     vecs["Article"])
+    feats /= np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-9)
+    arts = corpus.ids["Article"]
+    part = split(arts, [0.35, 0.15, 0.5], salt="self-train")  # fit / calibrate / test
+    rows, labels = pseudo_labels(sims, space.ids, PSEUDO_FLOOR, PSEUDO_MARGIN)
+    lab = dict(zip(rows.tolist(), labels, strict=True))
+    fit_rows = [r for r in lab if part[r] == 0]
+    cal_rows = [r for r in lab if part[r] == 1]
+    x = np.vstack([space.vectors, feats[fit_rows]])
+    y = space.ids + [lab[r] for r in fit_rows]
+    clf, grid = select(x, y, feats[cal_rows], [lab[r] for r in cal_rows])
+    p = clf.expand(clf.proba(feats), space.ids)
+    pred = p.argmax(1)
+    cal = Calibrator.fit(p.max(1)[cal_rows], np.array([space.ids[int(pred[r])] == lab[r] for r in cal_rows]))
+    urls = {a: str(u) for a, u in zip(export.nodes["Article"]["id"], export.nodes["Article"]["url"], strict=True)}
+    truth = truth_topics(out)
+    test = [r for r in range(len(arts)) if part[r] == 2 and (urls.get(arts[r], ""), "topic") in truth]
+    gold = [truth[(urls[arts[r]], "topic")] for r in test]
+    correct = np.array([space.ids[int(pred[r])] in g for r, g in zip(test, gold, strict=True)])
+    conf = cal(p.max(1)[test])
+    zs_best = sims[test].max(1)
+    zs_correct = np.array([space.ids[int(sims[r].argmax())] in g for r, g in zip(test, gold, strict=True)])
+    th = cal.threshold(0.5)
+    keep = p.max(1)[test] >= th
+    return {"pseudo_labels": len(lab), "fit": len(fit_rows), "taxonomy_examples": len(space.ids),
+            "selection_on_calibration_part": grid, "chosen": f"scale={clf.scale:g},C={clf.model.C:g}",
+            "calibration": len(cal_rows), "test": len(test),
+            "zero_shot": _scores(top_k_labels(sims[test], space.ids), gold),
+            "classifier": _scores(top_k_labels(p[test], space.ids), gold),
+            "ece_calibrated_vs_truth": round(expected_calibration_error(conf, correct), 4),
+            "ece_zero_shot_cosine_vs_truth": round(expected_calibration_error(zs_best.clip(0, 1), zs_correct), 4),
+            "threshold_p50": round(th, 4), "coverage_at_p50": round(float(keep.mean()), 4),
+            "accuracy_at_p50": round(float(correct[keep].mean()), 4) if keep.any() else float("nan")}

@@ -1,8 +1,8 @@
 """Semantic partner search on the active backend's vector index; a function the app calls.
 
 ``search(store, encoder, "eco-friendly family travel podcasts in France", type="Influencer")``
-embeds the query, asks the vector index for the nearest partners (their own text) and the
-nearest articles (credited to the partners that published them), merges both, filters on type,
+embeds the query, asks the vector indexes in one round trip for the nearest partners (their own
+text) and the nearest articles (credited to the partners that published them), merges both, filters on type,
 country, language, audience size and brand safety, and returns ranked partners with the matched
 texts and the topics they cover as reasons.
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.queries import nearest
 from graph.errors import InputError
 from graph.explore import run_saved
 from graph.schema import PARTNERS
@@ -94,13 +95,14 @@ def search(store: GraphStore, encoder: Callable[[list[str]], np.ndarray], text: 
         h.score = max(h.score, score)
         h.matched.append(match)
 
-    for label in labels:
-        for row, score in store.vector_search(label, vec, fetch):
-            offer(row, label, float(score), {"kind": label, "id": row.get("id"),
-                                             "text": str(row.get("name") or ""), "score": float(score)})
-    arts = store.vector_search("Article", vec, fetch)
-    if arts:
-        art_score = {str(r["id"]): float(s) for r, s in arts}
+    rows = nearest(store, [*labels, "Article"], vec, fetch)
+    for row in rows:
+        if row["label"] != "Article":
+            offer(row, str(row["label"]), float(row["score"]),
+                  {"kind": row["label"], "id": row["id"], "text": str(row.get("name") or ""),
+                   "score": float(row["score"])})
+    art_score = {str(r["id"]): float(r["score"]) for r in rows if r["label"] == "Article"}
+    if art_score:
         for row in run_saved(store, "search_article_partners", ids=list(art_score)):
             if row["type"] not in labels:
                 continue

@@ -19,6 +19,16 @@ import numpy as np
 
 from embeddings.cache import VectorCache, cache_dir, content_hash
 from embeddings.encoder import TextEncoder, TextReport
+from embeddings.profiles import (
+    P_MIN,
+    brand_sims,
+    gate_weak,
+    partner_parts,
+    partner_sims,
+    roots,
+    tier1_only,
+    weak_view_calibrator,
+)
 from embeddings.safety import SafetyModel, assess
 from embeddings.tagging import (
     DEFAULTS,
@@ -29,7 +39,16 @@ from embeddings.tagging import (
     tag_rows,
     taxonomy_nodes,
 )
-from embeddings.texts import TEXT_LABELS, TITLE_SUFFIX, Corpus, build_corpus, taxonomy_text
+from embeddings.texts import (
+    DESC_SUFFIX,
+    NAME_SUFFIX,
+    PARTNER_LABELS,
+    TEXT_LABELS,
+    TITLE_SUFFIX,
+    Corpus,
+    build_corpus,
+    taxonomy_text,
+)
 from graph.errors import InputError
 from graph.schema import check_rel_type
 from graph.settings import Settings
@@ -43,11 +62,10 @@ log = logging.getLogger(__name__)
 PRUNE_TAGS = ("MATCH ()-[r:{rel}]->() WHERE r.source STARTS WITH $prefix AND r.run_id <> $run_id "
               "DELETE r RETURN count(*) AS removed")
 
-TEXT_RELS = ("PUBLISHED", "PROMOTES", "MENTIONS")
+#: What the texts are built from: articles, promotions, record links, campaigns and contracts.
+TEXT_RELS = ("PUBLISHED", "PROMOTES", "MENTIONS", "SAME_AS", "RAN", "WITH", "SIGNED")
 #: (label, taxonomy, subtree) of the taxonomy vectors the stage keeps
 SPACES = (("Topic", "content", None), ("Audience", "audience", "Interest"), ("ProductCategory", "adproduct", None))
-#: weight of a partner's own vector against the mean of its articles' similarities
-PARTNER_SELF_WEIGHT = 0.5
 #: weight of an article's title similarity against its full text's (0.7: top-1 0.87 vs 0.64 for
 #: the full text alone, on 300 ci articles; kept below 1 so bodies still count on real pages)
 TITLE_WEIGHT = 0.7
@@ -178,8 +196,18 @@ def run_embed(store: GraphStore, settings: Settings, encoder: TextEncoder | None
             v, titles_v = both[: len(ids)], both[len(ids):]
             fresh = [i for i in fresh_both if i < len(ids)]
             vecs["ArticleTitle"] = titles_v
-        else:
-            v, fresh = embedder(label, ids, texts)
+        else:  # names and descriptions too (when present): strong cues that the pooled text dilutes
+            n = len(ids)
+            parts = [(i + sfx, t) for sfx, col in ((NAME_SUFFIX, corpus.names[label]),
+                                                   (DESC_SUFFIX, corpus.descriptions[label]))
+                     for i, t in zip(ids, col, strict=True) if t]
+            allv, fresh_all = embedder(label, ids + [p[0] for p in parts], texts + [p[1] for p in parts])
+            v = allv[:n]
+            part_v = {p[0]: allv[n + j] for j, p in enumerate(parts)}
+            zero = np.zeros(allv.shape[1], np.float32)
+            for sfx in (NAME_SUFFIX, DESC_SUFFIX):
+                vecs[label + sfx] = np.stack([part_v.get(i + sfx, zero) for i in ids]) if n else allv[:0]
+            fresh = [i for i in fresh_all if i < n]
         vecs[label] = v
         stale = {ids[i] for i in fresh} | _missing_in_graph(export.nodes.get(label), ids)
         write = [i for i, node_id in enumerate(ids) if node_id in stale and texts[i].strip() and np.any(v[i])]
@@ -210,19 +238,45 @@ def run_embed(store: GraphStore, settings: Settings, encoder: TextEncoder | None
 
 
 def partner_topic_sims(corpus: Corpus, label: str, vecs: dict[str, np.ndarray], space: LabelSpace) -> np.ndarray:
-    """A partner's topic similarities: its own vector blended with the mean over its articles."""
-    own = similarities(vecs[label], space)
-    arts = vecs.get("Article")
-    if arts is None or not len(arts):
-        return own
-    index = {a: i for i, a in enumerate(corpus.ids["Article"])}
-    art_sims = article_topic_sims(vecs, space)
-    out = own.copy()
-    for r, pid in enumerate(corpus.ids[label]):
-        rows = [index[a] for a in corpus.articles_of.get(pid, ()) if a in index]
-        if rows:
-            out[r] = PARTNER_SELF_WEIGHT * own[r] + (1 - PARTNER_SELF_WEIGHT) * art_sims[rows].mean(axis=0)
-    return out
+    """A partner's category scores: names, descriptions and articles pooled over its group."""
+    arts = article_topic_sims(vecs, space) if len(vecs.get("Article", ())) else None
+    return partner_sims(corpus, vecs, space, arts)[label]
+
+
+def all_sims(corpus: Corpus, vecs: dict[str, np.ndarray],
+             spaces: dict[str, LabelSpace]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The scores tags are cut from, keyed ``<label>/<space label>`` (``Publisher/Topic``, ...), and
+    per partner key the level the calibrated gate allows: 2 as scored, 1 Tier 1 only, 0 none."""
+    out: dict[str, np.ndarray] = {}
+    keep: dict[str, np.ndarray] = {}
+    topics, audiences, products = spaces.get("Topic"), spaces.get("Audience"), spaces.get("ProductCategory")
+    has_articles = len(vecs.get("Article", ())) > 0
+    if topics and has_articles:
+        out["Article/Topic"] = article_topic_sims(vecs, topics)
+    partner_topics: dict[str, np.ndarray] = {}
+    for space in (topics, audiences):
+        if space is None:
+            continue
+        arts = article_topic_sims(vecs, space) if has_articles else None
+        parts = partner_parts(corpus, vecs, space, arts)
+        exact, tier1 = weak_view_calibrator(parts), weak_view_calibrator(parts, roots(space))
+        for label, p in parts.items():
+            sims = p.blended()
+            out[f"{label}/{space.label}"] = sims
+            # 2: tag as scored, 1: Tier-1 categories only, 0: no tags
+            keep[f"{label}/{space.label}"] = (gate_weak(p, sims, exact, P_MIN)[1].astype(np.int8)
+                                              + gate_weak(p, sims, tier1, P_MIN)[1])
+            if space is topics:
+                partner_topics[label] = sims
+    if products and len(vecs.get("Brand", ())):
+        out["Brand/ProductCategory"] = brand_sims(corpus, vecs, products, topics, partner_topics)
+    return out, keep
+
+
+def group_articles(corpus: Corpus, label: str) -> dict[str, list[str]]:
+    """Partner id -> the articles of its whole group (so every record of a partner is judged alike)."""
+    return {p: list(dict.fromkeys(a for m in corpus.group.get(p, [p]) for a in corpus.articles_of.get(m, ())))
+            for p in corpus.ids.get(label, [])}
 
 
 def _tag_and_flag(store: GraphStore, encoder: TextEncoder, corpus: Corpus, vecs: dict[str, np.ndarray],
@@ -235,23 +289,28 @@ def _tag_and_flag(store: GraphStore, encoder: TextEncoder, corpus: Corpus, vecs:
             n = writer.relationships(rel, tag_rows(tags, with_method=with_method), src_label=label, dst_label=dst)
             report.relationships[rel] = report.relationships.get(rel, 0) + n
 
-    if "Article" in vecs and topics:
+    sims, keep = all_sims(corpus, vecs, spaces)
+    for key, level in keep.items():  # partners known only by name, below the calibrated probability
+        space = spaces[key.split("/")[1]]
+        sims[key] = np.where((level >= 2)[:, None], sims[key],
+                             np.where((level == 1)[:, None], tier1_only(sims[key], space), 0.0)).astype(np.float32)
+        if (level < 2).any():
+            report.notes.append(f"name-only {key.replace('/', ' ')} rows below calibrated p {P_MIN}: "
+                                f"{int((level == 1).sum()):,} tagged at Tier 1 only, {int((level == 0).sum()):,} "
+                                "not tagged")
+    if "Article/Topic" in sims and topics:
         write("COVERS", "Article", "Topic", tag(corpus.ids["Article"], vecs["Article"], topics, DEFAULTS["Article"],
-                                                sims=article_topic_sims(vecs, topics)))
-    for label in ("Publisher", "Influencer"):
-        if label not in vecs:
-            continue
-        ids = corpus.ids[label]
-        if topics:
-            sims = partner_topic_sims(corpus, label, vecs, topics)
-            write("COVERS", label, "Topic", tag(ids, vecs[label], topics, DEFAULTS[label], sims=sims))
-        if audiences:
-            aud = partner_topic_sims(corpus, label, vecs, audiences)
-            write("REACHES", label, "Audience", tag(ids, vecs[label], audiences, DEFAULTS["audience"], sims=aud),
-                  with_method=False)
-    if "Brand" in vecs and products:
+                                                sims=sims["Article/Topic"]))
+    for label in PARTNER_LABELS:
+        ids = corpus.ids.get(label, [])
+        if topics and f"{label}/Topic" in sims:
+            write("COVERS", label, "Topic", tag(ids, vecs[label], topics, DEFAULTS[label], sims=sims[f"{label}/Topic"]))
+        if audiences and f"{label}/Audience" in sims:
+            write("REACHES", label, "Audience", tag(ids, vecs[label], audiences, DEFAULTS["audience"],
+                                                    sims=sims[f"{label}/Audience"]), with_method=False)
+    if products and "Brand/ProductCategory" in sims:
         write("IN_CATEGORY", "Brand", "ProductCategory",
-              tag(corpus.ids["Brand"], vecs["Brand"], products, DEFAULTS["Brand"]))
+              tag(corpus.ids["Brand"], vecs["Brand"], products, DEFAULTS["Brand"], sims=sims["Brand/ProductCategory"]))
 
     # tags of earlier runs (or of an earlier model) that this run did not confirm
     for rel in sorted(report.relationships):
@@ -269,7 +328,7 @@ def _tag_and_flag(store: GraphStore, encoder: TextEncoder, corpus: Corpus, vecs:
     for label in ("Publisher", "Influencer"):
         if label not in vecs:
             continue
-        verdicts = assess(safety, corpus.ids[label], vecs[label], corpus.articles_of, art_index, art_vecs)
+        verdicts = assess(safety, corpus.ids[label], vecs[label], group_articles(corpus, label), art_index, art_vecs)
         report.flagged += sum(v.flagged for v in verdicts)
         store.upsert_nodes(label, [v.row() for v in verdicts])
 

@@ -156,3 +156,14 @@ def test_stage_tags_flags_caches_and_searches(store: GraphStore, falkor_settings
     assert "pub:guns" not in {h.id for h in safe}
     fr = search(store, encoder, "wine", country="FR", min_audience=1_000, type="publisher", k=3)
     assert [h.id for h in fr] == ["pub:wine"] and fr[0].topics
+
+
+def test_musae_classifier_beats_zero_shot_and_calibrates(encoder: TextEncoder, shared_dir: Path) -> None:
+    """Real labelled text: 1,500 Facebook page names, a classifier trained on 60% and calibrated on
+    20% against zero-shot on the same held-out 20% (measured on 6,000: 0.54 zero-shot)."""
+    from embeddings.evaluate import musae_classifier
+
+    res = musae_classifier(encoder.encode_clean, shared_dir / "datasets" / "musae_facebook_page_page", n=1500)
+    assert res["n_test"] >= 250
+    assert res["classifier"]["top1"] >= res["zero_shot"]["top1"] + 0.1, res
+    assert res["ece_calibrated"] <= 0.08, res
