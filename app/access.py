@@ -19,13 +19,12 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import flask
 
-from app.users import LOCAL_USER, ROLES, User, admin_from_env, load_users, verify_password
+from app.users import LOCAL_USER, ROLES, User, admin_from_settings, load_users, verify_password
 from graph.errors import ConfigError, PartnerGraphError
 from graph.settings import Settings
 
@@ -33,6 +32,8 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "partnergraph-access"
 SESSION_KEY = "pg_user"
+EXPIRES_KEY = "pg_expires"  # epoch seconds after which the session is over
+SESSION_HOURS = 12
 SECRET_FILE_ENV = "PARTNERGRAPH_APP_SECRET_FILE"
 SECRET_NAME = "app-secret.key"
 
@@ -41,6 +42,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/console": frozenset({"analyst", "admin"}),
     "/recommendations": frozenset({"manager", "analyst", "admin"}),
     "/investigations": frozenset({"investigator", "admin"}),
+    "/jobs": frozenset({"analyst", "investigator", "admin"}),
 }
 #: Actions limited to some roles.
 ACTION_ROLES: dict[str, frozenset[str]] = {
@@ -49,6 +51,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "preferences": frozenset({"manager", "admin"}),
     "investigate": frozenset({"investigator", "admin"}),
     "cases": frozenset({"investigator", "admin"}),
+    "discover": frozenset({"analyst", "admin"}),
+    "fraud": frozenset({"investigator", "admin"}),
 }
 ACTION_WORDS = {
     "console": "run queries in the Cypher console",
@@ -56,12 +60,15 @@ ACTION_WORDS = {
     "preferences": "edit a brand's preferences",
     "investigate": "open investigations",
     "cases": "open or change cases",
+    "discover": "start a discovery run",
+    "fraud": "start a fraud run",
 }
 #: Callback component-id prefixes and the page whose roles they need (checked on every callback).
 CALLBACK_PAGES: dict[str, str] = {
     "console-": "/console",
     "rec-": "/recommendations",
     "inv-": "/investigations",
+    "job-": "/jobs",
 }
 
 #: Sign-in throttle: this many failures per (address, name) within the window lock it out.
@@ -120,6 +127,7 @@ class Access:
     mode: str  # "local" | "login"
     users_file: Path | None = None
     admin: User | None = None
+    session_seconds: float = SESSION_HOURS * 3600.0
     _users: dict[str, User] = field(default_factory=dict)
     _mtime: float | None = None
     _failures: dict[tuple[str, str], list[float]] = field(default_factory=dict)
@@ -176,10 +184,9 @@ class Access:
         return None
 
 
-def build_access(settings: Settings, env: Mapping[str, str] | None = None) -> Access:
+def build_access(settings: Settings) -> Access:
     """The sign-in mode for ``settings``: local on loopback without users, else login."""
-    env = os.environ if env is None else env
-    admin = admin_from_env(env)
+    admin = admin_from_settings(settings)
     users_file = settings.app_users
     if users_file is None and admin is None:
         return Access("local")
@@ -192,17 +199,16 @@ def build_access(settings: Settings, env: Mapping[str, str] | None = None) -> Ac
     return access
 
 
-def session_secret(settings: Settings, env: Mapping[str, str] | None = None) -> str:
+def session_secret(settings: Settings) -> str:
     """The session-signing secret: ``PARTNERGRAPH_APP_SECRET``, ``PARTNERGRAPH_APP_SECRET_FILE``,
     or one generated once and kept under HOME (mode 0600); production refuses a generated one."""
-    env = os.environ if env is None else env
     if settings.app_secret:
         return settings.app_secret
-    if env.get(SECRET_FILE_ENV):
+    if settings.app_secret_file:
         try:
-            value = Path(env[SECRET_FILE_ENV]).read_text(encoding="utf-8").strip()
+            value = Path(settings.app_secret_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"{SECRET_FILE_ENV}={env[SECRET_FILE_ENV]} cannot be read ({exc.strerror})") from None
+            raise ConfigError(f"{SECRET_FILE_ENV}={settings.app_secret_file} cannot be read ({exc.strerror})") from None
         if value:
             return value
     if settings.environment == "production":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -287,7 +288,7 @@ def history_entry(*, text: str, saved: str | None, params: Mapping[str, Any] | N
     """One history record (JSON-safe; long query text is shortened for the list)."""
     now = now or datetime.now(UTC)
     return {
-        "at": now.strftime("%H:%M:%S"),
+        "at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "text": text[:MAX_QUERY_CHARS],
         "saved": saved,
         "params": {k: v for k, v in (params or {}).items()},
@@ -310,7 +311,47 @@ def history_label(entry: Mapping[str, Any], width: int = 80) -> str:
         what = what[: width - 1] + "…"
     rows = entry.get("rows")
     outcome = f"{rows:,} rows" if isinstance(rows, int) else str(entry.get("status", ""))
-    return f"{entry.get('at', '')} · {what} · {outcome}"
+    at = str(entry.get("at", ""))
+    when = at[5:16].replace("T", " ") if len(at) >= 16 else at  # MM-DD HH:MM
+    return f"{when} · {what} · {outcome}"
+
+
+# ------------------------------------------------------------------------------- editor parameters
+
+PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+MAX_PARAMS = 50
+
+
+def parse_params(text: str | None) -> dict[str, Any]:
+    """The editor's ``$parameters``: a JSON object of names to numbers, text, booleans, null or
+    lists of those; :class:`InputError` saying what is wrong otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    if len(text) > MAX_PARAM_CHARS * 10:
+        raise InputError(f"the parameters are {len(text):,} characters long; the most accepted is {MAX_PARAM_CHARS * 10:,}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"the parameters are not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                         hint='write an object, e.g. {"id": "pub:lemonde.fr", "k": 10}') from None
+    if not isinstance(data, dict):
+        raise InputError("the parameters must be a JSON object of name: value",
+                         hint='e.g. {"id": "pub:lemonde.fr", "k": 10}')
+    if len(data) > MAX_PARAMS:
+        raise InputError(f"{len(data)} parameters; the most accepted is {MAX_PARAMS}")
+    for name, value in data.items():
+        if not PARAM_NAME.match(name):
+            raise InputError(f"${name!r} is not a parameter name", hint="use letters, digits and _ (not first)")
+        items = value if isinstance(value, list) else [value]
+        if not all(v is None or isinstance(v, str | int | float | bool) for v in items):
+            raise InputError(f"${name} must be a number, text, true/false, null or a list of those")
+    return data
+
+
+def params_text(params: Mapping[str, Any] | None) -> str:
+    """Parameters as the editor shows them (``{}`` when there are none)."""
+    return json.dumps(dict(params or {}), ensure_ascii=False, sort_keys=True) if params else "{}"
 
 
 # ------------------------------------------------------------------------------- schema

@@ -13,7 +13,6 @@ pages the user may open, and says who is signed in (or that the app runs in loca
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,8 @@ from app import ids
 from app.access import Access, build_access, can_open, current_user, denial_text, session_secret
 from app.health import register_health
 from app.helpers import banner_for
+from app.jobs import JobRunner
+from app.jobs import install as install_jobs
 from app.login import csrf_token, install_login
 from app.state import AppState, install
 from graph.errors import PartnerGraphError
@@ -41,13 +42,13 @@ BACKEND_NAMES = {"falkordb": "FalkorDB-lite (embedded)", "neo4j": "Neo4j"}
 
 
 def create_app(settings: Settings, store: GraphStore | None = None, *,
-               access: Access | None = None, env: Mapping[str, str] | None = None) -> dash.Dash:
+               access: Access | None = None) -> dash.Dash:
     """Build the Dash app on ``settings``.
 
     ``store`` is the one graph store the app uses; without it, the store named by the settings
     is opened on first use (and the health endpoint reports 503 while it cannot be). ``access``
-    is the sign-in mode and users; without it, it is built from ``settings`` and ``env`` (the
-    process environment by default: users file, admin from env).
+    is the sign-in mode and users; without it, it is built from ``settings`` (users file, admin
+    from the settings).
     """
     app = dash.Dash(
         "app",
@@ -63,9 +64,10 @@ def create_app(settings: Settings, store: GraphStore | None = None, *,
     _drop_stale_page_callbacks()
     _guard_pages()
     server = app.server
-    access = access if access is not None else build_access(settings, env)
-    install_login(server, access, session_secret(settings, env))
+    access = access if access is not None else build_access(settings)
+    install_login(server, access, session_secret(settings))
     install(server, AppState(settings, store))
+    install_jobs(server, JobRunner())
     register_health(server)
     app.layout = _layout
     _register_banner(app)
@@ -181,6 +183,7 @@ def _layout() -> Any:
         className="pg-shell",
         children=[
             dcc.Location(id=ids.LOCATION, refresh=False),
+            dcc.Location(id=ids.AUTH_REDIRECT, refresh=True),
             html.Header(
                 id=ids.NAVBAR,
                 className="pg-navbar",

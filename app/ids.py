@@ -18,6 +18,7 @@ PAGE = "pg-page"
 USER_BADGE = "pg-user-badge"
 LOGOUT = "pg-logout"
 ACCESS_DENIED = "pg-access-denied"
+AUTH_REDIRECT = "pg-auth-redirect"  # dcc.Location (refresh): where an expired session is sent
 
 # Overview page (app/pages/overview.py)
 OVERVIEW_REFRESH = "overview-refresh"
@@ -85,13 +86,21 @@ CONSOLE_GRAPH_WRAP = "console-graph-wrap"
 CONSOLE_CSV = "console-csv"
 CONSOLE_CSV_BUTTON = "console-csv-button"
 CONSOLE_RESULT = "console-result"  # dcc.Store: the last result's CSV text
-CONSOLE_HISTORY = "console-history"  # dcc.Store (session): recent queries
+CONSOLE_HISTORY = "console-history"  # dcc.Store: the user's recent queries (kept under HOME)
 CONSOLE_HISTORY_LIST = "console-history-list"
 CONSOLE_HISTORY_ITEM = "console-history-item"  # pattern-matching: {"type": ..., "index": n}
 CONSOLE_SCHEMA = "console-schema"
 CONSOLE_SCHEMA_LABELS = "console-schema-labels"
 CONSOLE_SCHEMA_RELS = "console-schema-rels"
 CONSOLE_SCHEMA_REFRESH = "console-schema-refresh"
+CONSOLE_EDITOR_PARAMS = "console-editor-params"  # the editor's $parameters, as JSON
+CONSOLE_SAVE_NAME = "console-save-name"
+CONSOLE_SAVE = "console-save"
+CONSOLE_SAVE_STATUS = "console-save-status"
+CONSOLE_MINE = "console-mine"  # dcc.Store: the user's own saved queries
+CONSOLE_MINE_LIST = "console-mine-list"
+CONSOLE_MINE_ITEM = "console-mine-item"  # pattern-matching: {"type": ..., "index": name}
+CONSOLE_MINE_DELETE = "console-mine-delete"  # pattern-matching: {"type": ..., "index": name}
 
 # Recommendations page (app/pages/recommendations.py); every id starts with "rec-" (access.CALLBACK_PAGES)
 REC_START = "rec-start"  # dcc.Store: the ?brand= the page was opened with
@@ -177,3 +186,11 @@ INV_TRACE_B = "inv-trace-b"
 INV_TRACE_GO = "inv-trace-go"
 INV_TRACE_RESULT = "inv-trace-result"
 INV_TRACE_GRAPH = "inv-trace-graph"
+
+# Jobs page (app/pages/jobs.py); every id starts with "job-" (access.CALLBACK_PAGES)
+JOB_TICK = "job-tick"  # dcc.Interval: polls the running jobs
+JOB_START = "job-start"  # pattern-matching: {"type": JOB_START, "index": kind}
+JOB_STATUS = "job-status"  # pattern-matching: the status line of a kind
+JOB_PROGRESS = "job-progress"  # pattern-matching: the progress bar of a kind (shown while it runs)
+JOB_LINES = "job-lines"  # pattern-matching: the newest progress lines of a kind
+JOB_NOTICE = "job-notice"  # a start that was refused, and why

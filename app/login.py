@@ -1,10 +1,15 @@
 """Sign-in on the app's Flask server: ``/login``, ``/logout`` and the gate in front of every request.
 
 In login mode (see :mod:`app.access`) a request without a signed-in session is sent to
-``/login`` (pages) or answered 401 (Dash's JSON endpoints); a callback of a page the user's roles
-do not open is answered 403. ``/healthz`` and static assets stay open. Sessions are Flask's
-signed cookies (HttpOnly, SameSite=Lax) with a secret from env, a file, or generated under HOME.
-Forms carry a per-session CSRF token.
+``/login`` with a message (pages); a Dash callback fired by a page whose session expired gets an
+answer that sends the browser to ``/login`` too (a ``sideUpdate`` of the shell's
+``pg-auth-redirect`` location), other Dash JSON endpoints are answered 401; a callback of a page
+the user's roles do not open is answered 403. ``/healthz`` and static assets stay open.
+
+Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax) with a secret from the settings, a
+file, or generated under HOME. A session lasts ``Access.session_seconds`` (12 hours) from
+sign-in, checked on the server from the time signed into the cookie, so an expired session is
+told apart from a missing one. Forms carry a per-session CSRF token.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import flask
 
+from app import ids
 from app.access import (
+    EXPIRES_KEY,
     EXTENSION,
     SESSION_KEY,
     Access,
@@ -33,7 +41,13 @@ log = logging.getLogger(__name__)
 CSRF_KEY = "pg_csrf"
 OPEN_PATHS = frozenset({"/login", "/logout", "/healthz", "/_favicon.ico"})
 OPEN_PREFIXES = ("/assets/",)
-SESSION_HOURS = 12
+#: Why the sign-in page is shown (``/login?why=...``), in words.
+WHY = {
+    "expired": "Your session has expired. Sign in again to continue.",
+    "signin": "Sign in to open that page.",
+}
+#: The session cookie outlives the session by this much, so an expired one still says so.
+COOKIE_GRACE = timedelta(days=7)
 
 LOGIN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -44,7 +58,7 @@ LOGIN_PAGE = """<!doctype html>
 <main class="pg-login">
   <div class="pg-login-brand"><span class="pg-logo" aria-hidden="true">◆</span> PartnerGraph</div>
   <h1>Sign in</h1>
-  {% if message %}<p class="pg-status pg-status-error" role="alert" id="login-message">{{ message }}</p>{% endif %}
+  {% if message %}<p class="pg-status {{ tone }}" role="alert" id="login-message">{{ message }}</p>{% endif %}
   <form method="post" action="/login" class="pg-login-form">
     <input type="hidden" name="csrf" value="{{ csrf }}">
     <input type="hidden" name="next" value="{{ next }}">
@@ -81,8 +95,8 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(message: str = "", name: str = "", status: int = 200) -> flask.Response:
-    html = flask.render_template_string(LOGIN_PAGE, message=message, name=name, csrf=csrf_token(),
+def _login_page(message: str = "", name: str = "", status: int = 200, tone: str = "pg-status-error") -> flask.Response:
+    html = flask.render_template_string(LOGIN_PAGE, message=message, name=name, csrf=csrf_token(), tone=tone,
                                         next=safe_next(flask.request.values.get("next")))
     response = flask.make_response(html, status)
     response.headers["Cache-Control"] = "no-store"
@@ -94,7 +108,8 @@ def login() -> Any:
     if access.local:
         return flask.redirect("/")
     if flask.request.method == "GET":
-        return _login_page()
+        why = WHY.get(flask.request.args.get("why", ""), "")
+        return _login_page(why, tone="pg-status-warn")
     name = flask.request.form.get("name", "").strip()[:64]
     password = flask.request.form.get("password", "")[:200]
     if not _csrf_ok():
@@ -109,6 +124,7 @@ def login() -> Any:
     flask.session.clear()
     flask.session.permanent = True
     flask.session[SESSION_KEY] = user.name
+    flask.session[EXPIRES_KEY] = time.time() + access.session_seconds
     csrf_token()
     log.info("signed in: %s (%s)", user.name, ", ".join(sorted(user.roles)))
     return flask.redirect(safe_next(flask.request.form.get("next")))
@@ -134,20 +150,50 @@ def _callback_pages() -> set[str]:
     return pages
 
 
+def login_url(why: str, target: str) -> str:
+    """``/login`` with the reason shown there and the page to come back to."""
+    return f"/login?why={why}&next={quote(safe_next(target), safe='/')}"
+
+
+def _session_expired() -> bool:
+    """Whether the request carries a signed-in session whose time is up."""
+    if not flask.session.get(SESSION_KEY):
+        return False
+    try:
+        return float(flask.session.get(EXPIRES_KEY, 0)) <= time.time()
+    except (TypeError, ValueError):
+        return True
+
+
+def _back_to_login(why: str) -> Any:
+    """A Dash callback answer that updates nothing and sends the browser to the sign-in page."""
+    referrer = urlsplit(flask.request.referrer or "/")
+    target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return flask.jsonify({"multi": True, "response": {},
+                          "sideUpdate": {ids.AUTH_REDIRECT: {"href": login_url(why, target)}}})
+
+
 def gate() -> Any:
-    """Before every request: sign-in, then the roles a callback's page needs."""
+    """Before every request: sign-in (and its expiry), then the roles a callback's page needs."""
     access = current_access()
     path = flask.request.path
     if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
         return None
+    expired = not access.local and _session_expired()
+    if expired:
+        log.info("session of %s expired", flask.session.get(SESSION_KEY))
+        flask.session.pop(SESSION_KEY, None)
+        flask.session.pop(EXPIRES_KEY, None)
     user = current_user()
     if user is None:
+        why = "expired" if expired else "signin"
+        if path == "/_dash-update-component":
+            return _back_to_login(why)
         if path.startswith("/_dash-") or path.startswith("/_reload-hash"):
             return flask.jsonify({"error": "not signed in", "login": "/login"}), 401
         if access.local:
             return None
-        full = flask.request.full_path.rstrip("?")
-        return flask.redirect(f"/login?next={quote(full, safe='/?=&')}")
+        return flask.redirect(login_url(why, flask.request.full_path.rstrip("?")))
     if path == "/_dash-update-component":
         denied = [p for p in _callback_pages() if not can_open(user, p)]
         if denied:
@@ -171,7 +217,7 @@ def install_login(server: flask.Flask, access: Access, secret: str) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="partnergraph_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=access.session_seconds) + COOKIE_GRACE,
     )
     server.add_url_rule("/login", endpoint="pg_login", view_func=login, methods=["GET", "POST"])
     server.add_url_rule("/logout", endpoint="pg_logout", view_func=logout, methods=["GET", "POST"])

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import signal
 import sys
 import threading
-from collections.abc import Mapping
 from types import FrameType
 
 from graph.errors import ConfigError
@@ -34,43 +32,41 @@ def is_loopback(host: str) -> bool:
         return False  # another host name: it may resolve to a public address
 
 
-def _admin_configured(env: Mapping[str, str]) -> bool:
-    return bool(env.get("PARTNERGRAPH_ADMIN_PASSWORD") or env.get("PARTNERGRAPH_ADMIN_PASSWORD_FILE"))
-
-
-def check_binding(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+def check_binding(settings: Settings) -> None:
     """Refuse to serve on a non-loopback address without users configured."""
-    env = os.environ if env is None else env
+    from app.users import admin_configured
+
+    admin = admin_configured(settings)
     host = settings.app_host
     if is_loopback(host):
         return
-    if settings.app_users is None and not _admin_configured(env):
+    if settings.app_users is None and not admin:
         raise ConfigError(
             f"refusing to serve the app on {host}: it is not a loopback address and no users are configured",
             hint="set PARTNERGRAPH_APP_USERS to a users file (or PARTNERGRAPH_ADMIN_PASSWORD), "
                  "or PARTNERGRAPH_APP_HOST=127.0.0.1",
         )
-    if settings.app_users is not None and not settings.app_users.is_file() and not _admin_configured(env):
+    if settings.app_users is not None and not settings.app_users.is_file() and not admin:
         raise ConfigError(
             f"the users file {settings.app_users} does not exist",
             hint="create it with `partnergraph users add NAME --role admin`, or point PARTNERGRAPH_APP_USERS at an existing file",
         )
     log.warning("serving on %s; sign-in required (users from %s%s)", host, settings.app_users or "no file",
-                ", admin from env" if _admin_configured(env) else "")
+                ", admin from env" if admin else "")
 
 
-def run_app(settings: Settings, *, debug: bool = False, env: Mapping[str, str] | None = None) -> None:
+def run_app(settings: Settings, *, debug: bool = False) -> None:
     """Serve the app on ``settings.app_host:settings.app_port`` until interrupted."""
-    check_binding(settings, env)
+    check_binding(settings)
     from app.access import build_access
     from app.factory import create_app
     from graph.store import open_store
 
-    access = build_access(settings, env)  # a bad users file or admin password stops here, before the store
+    access = build_access(settings)  # a bad users file or admin password stops here, before the store
     store = open_store(settings)
     _exit_on_sigterm()
     try:
-        app = create_app(settings, store, access=access, env=env)
+        app = create_app(settings, store, access=access)
         if access.local:
             log.info("local mode: one local user with every role (no users configured)")
         log.info("serving PartnerGraph on http://%s:%s", settings.app_host, settings.app_port)

@@ -5,9 +5,10 @@ mapping ``{users: [...]}``. Passwords are stored as bcrypt hashes only; ``partne
 NAME --role analyst`` (or ``python -m app.users add NAME --role analyst``) writes one. The file is
 written atomically with mode 0600.
 
-The admin of a deployment comes from the environment: ``PARTNERGRAPH_ADMIN_USER`` (default
-``admin``) and ``PARTNERGRAPH_ADMIN_PASSWORD``, or ``PARTNERGRAPH_ADMIN_PASSWORD_FILE`` naming a
-file that holds it (a Docker secret). It is hashed in memory at start-up, never written.
+The admin of a deployment comes from the settings (``graph/settings.py``; env or config file):
+``PARTNERGRAPH_ADMIN_USER`` (default ``admin``) and ``PARTNERGRAPH_ADMIN_PASSWORD``, or
+``PARTNERGRAPH_ADMIN_PASSWORD_FILE`` naming a file that holds it (a Docker secret). It is hashed
+in memory at start-up, never written.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import click
 import yaml
 
 from graph.errors import ConfigError, InputError
+from graph.settings import Settings
 
 ROLES = ("manager", "analyst", "investigator", "admin")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -34,6 +36,7 @@ MIN_PASSWORD = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; longer passwords are refused, not silently cut
 ROUNDS = 12
 
+# The names of these settings (graph/settings.py's table), for messages.
 ADMIN_USER_ENV = "PARTNERGRAPH_ADMIN_USER"
 ADMIN_PASSWORD_ENV = "PARTNERGRAPH_ADMIN_PASSWORD"
 ADMIN_PASSWORD_FILE_ENV = "PARTNERGRAPH_ADMIN_PASSWORD_FILE"
@@ -186,10 +189,11 @@ def remove_user(path: Path, name: str) -> None:
 # ------------------------------------------------------------------------------- admin from env
 
 
-def admin_from_env(env: Mapping[str, str], *, rounds: int = ROUNDS) -> User | None:
-    """The admin named by the environment, hashed in memory, or ``None`` when no password is set."""
-    password = env.get(ADMIN_PASSWORD_ENV) or ""
-    secret_file = env.get(ADMIN_PASSWORD_FILE_ENV) or ""
+def admin_from_settings(settings: Settings, *, rounds: int = ROUNDS) -> User | None:
+    """The admin named by the settings (``PARTNERGRAPH_ADMIN_USER`` and ``_PASSWORD`` or
+    ``_PASSWORD_FILE``), hashed in memory, or ``None`` when no password is set."""
+    password = settings.admin_password or ""
+    secret_file = settings.admin_password_file
     if not password and secret_file:
         try:
             password = Path(secret_file).read_text(encoding="utf-8").strip()
@@ -197,13 +201,18 @@ def admin_from_env(env: Mapping[str, str], *, rounds: int = ROUNDS) -> User | No
             raise ConfigError(f"{ADMIN_PASSWORD_FILE_ENV}={secret_file} cannot be read ({exc.strerror})") from None
     if not password:
         return None
-    name = env.get(ADMIN_USER_ENV) or "admin"
+    name = settings.admin_user or "admin"
     try:
         check_name(name)
         hashed = hash_password(password, rounds)
     except InputError as exc:
         raise ConfigError(f"the admin from {ADMIN_USER_ENV}/{ADMIN_PASSWORD_ENV}: {exc}") from None
     return User(name, frozenset({"admin"}), hashed)
+
+
+def admin_configured(settings: Settings) -> bool:
+    """Whether the settings provision an admin (a password or a password file)."""
+    return bool(settings.admin_password or settings.admin_password_file)
 
 
 # ------------------------------------------------------------------------------- CLI

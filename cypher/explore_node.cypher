@@ -1,6 +1,58 @@
 // purpose: One node by id, for the explore view's starting point: its label, name and size.
 // params: id:string
 // compare: exact
-MATCH (n) WHERE n.id = $id
+// Looked up per label (one id-index seek each, UNION drops the repeats of a node with two
+// labels): `MATCH (n) WHERE n.id = $id` scans every node (280 ms on medium FalkorDB).
+CALL {
+  MATCH (n:Publisher {id: $id}) RETURN n
+  UNION
+  MATCH (n:Influencer {id: $id}) RETURN n
+  UNION
+  MATCH (n:Affiliate {id: $id}) RETURN n
+  UNION
+  MATCH (n:Brand {id: $id}) RETURN n
+  UNION
+  MATCH (n:Contract {id: $id}) RETURN n
+  UNION
+  MATCH (n:Campaign {id: $id}) RETURN n
+  UNION
+  MATCH (n:Article {id: $id}) RETURN n
+  UNION
+  MATCH (n:Topic {id: $id}) RETURN n
+  UNION
+  MATCH (n:Audience {id: $id}) RETURN n
+  UNION
+  MATCH (n:ProductCategory {id: $id}) RETURN n
+  UNION
+  MATCH (n:Platform {id: $id}) RETURN n
+  UNION
+  MATCH (n:SocialAccount {id: $id}) RETURN n
+  UNION
+  MATCH (n:AdSystem {id: $id}) RETURN n
+  UNION
+  MATCH (n:SellerAccount {id: $id}) RETURN n
+  UNION
+  MATCH (n:Device {id: $id}) RETURN n
+  UNION
+  MATCH (n:IPNetwork {id: $id}) RETURN n
+  UNION
+  MATCH (n:PaymentAccount {id: $id}) RETURN n
+  UNION
+  MATCH (n:Ring {id: $id}) RETURN n
+  UNION
+  MATCH (n:Alert {id: $id}) RETURN n
+  UNION
+  MATCH (n:Case {id: $id}) RETURN n
+  UNION
+  MATCH (n:DiscoveryRun {id: $id}) RETURN n
+  UNION
+  MATCH (n:ImportRun {id: $id}) RETURN n
+  UNION
+  MATCH (n:CrawlRun {id: $id}) RETURN n
+  UNION
+  MATCH (n:Model {id: $id}) RETURN n
+  UNION
+  MATCH (n:SchemaInfo {id: $id}) RETURN n
+}
 RETURN n.id AS id, labels(n)[0] AS label, coalesce(n.name, n.title, n.handle, n.id) AS name,
        coalesce(n.audience_size, n.followers, 0) AS weight

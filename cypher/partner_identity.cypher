@@ -1,7 +1,13 @@
 // purpose: A partner's or brand's identity: labels and properties, with provenance and CRM link.
 // params: id:string
 // compare: exact
-MATCH (p) WHERE p.id = $id AND (p:Publisher OR p:Influencer OR p:Brand)
+CALL {
+  MATCH (p:Publisher {id: $id}) RETURN p
+  UNION
+  MATCH (p:Influencer {id: $id}) RETURN p
+  UNION
+  MATCH (p:Brand {id: $id}) RETURN p
+}
 RETURN p.id AS id, labels(p) AS labels, p.name AS name, p.domain AS domain, p.url AS url,
        p.handle AS handle, p.description AS description, p.country AS country,
        p.language AS language, p.audience_size AS audience_size, p.partner_type AS partner_type,

@@ -44,6 +44,10 @@ TABLE: dict[str, Setting] = {
     "app_port": Setting("PARTNERGRAPH_APP_PORT", "port of the app (default 8050)"),
     "app_secret": Setting("PARTNERGRAPH_APP_SECRET", "session secret of the app", secret=True),
     "app_users": Setting("PARTNERGRAPH_APP_USERS", "users file with bcrypt-hashed passwords and roles"),
+    "app_secret_file": Setting("PARTNERGRAPH_APP_SECRET_FILE", "file holding the app's session secret (a Docker secret)"),
+    "admin_user": Setting("PARTNERGRAPH_ADMIN_USER", "name of the app admin provisioned from the environment (default admin)"),
+    "admin_password": Setting("PARTNERGRAPH_ADMIN_PASSWORD", "password of that admin, hashed in memory at start-up", secret=True),
+    "admin_password_file": Setting("PARTNERGRAPH_ADMIN_PASSWORD_FILE", "file holding that admin's password (a Docker secret)"),
     "query_timeout": Setting("PARTNERGRAPH_QUERY_TIMEOUT", "seconds an untrusted query may run (default 10)"),
     "row_cap": Setting("PARTNERGRAPH_ROW_CAP", "rows an untrusted query may return (default 10000)"),
     "batch_size": Setting("PARTNERGRAPH_BATCH_SIZE", "rows per UNWIND batch on writes (default 5000)"),
@@ -65,6 +69,10 @@ class Settings:
     app_port: int = 8050
     app_secret: str | None = field(default=None, repr=False)
     app_users: Path | None = None
+    app_secret_file: Path | None = None
+    admin_user: str = "admin"
+    admin_password: str | None = field(default=None, repr=False)
+    admin_password_file: Path | None = None
     query_timeout: float = 10.0
     row_cap: int = 10_000
     batch_size: int = 5_000
@@ -131,7 +139,7 @@ def _coerce(name: str, raw: Any) -> Any:
     try:
         if name in kinds:
             return kinds[name](raw)
-        if name in ("home", "model_dir", "app_users"):
+        if name in ("home", "model_dir", "app_users", "app_secret_file", "admin_password_file"):
             return Path(str(raw)).expanduser()
         return str(raw)
     except (TypeError, ValueError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from app.users import (
     LOCAL_USER,
     User,
     add_user,
-    admin_from_env,
+    admin_from_settings,
     hash_password,
     load_users,
     parse_users,
@@ -159,49 +160,62 @@ def test_users_cli_adds_lists_and_removes(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------- admin, modes, secret
 
 
-def test_admin_from_env_or_secret_file(tmp_path: Path) -> None:
-    assert admin_from_env({}) is None
-    admin = admin_from_env({"PARTNERGRAPH_ADMIN_USER": "boss", "PARTNERGRAPH_ADMIN_PASSWORD": "admin-password"}, rounds=FAST)
+def _settings(tmp_path: Path, **env: str) -> Settings:
+    return load_settings(env=env, home=tmp_path)
+
+
+def test_admin_from_settings_or_secret_file(tmp_path: Path) -> None:
+    assert admin_from_settings(_settings(tmp_path)) is None
+    boss = _settings(tmp_path, PARTNERGRAPH_ADMIN_USER="boss", PARTNERGRAPH_ADMIN_PASSWORD="admin-password")
+    admin = admin_from_settings(boss, rounds=FAST)
     assert admin is not None and admin.name == "boss" and admin.roles == {"admin"}
     assert verify_password(admin, "admin-password")
+    assert "admin-password" not in repr(boss) + str(boss.describe())  # a secret setting: masked
     secret = tmp_path / "admin_password"
     secret.write_text("from-a-file-123\n")
-    admin = admin_from_env({"PARTNERGRAPH_ADMIN_PASSWORD_FILE": str(secret)}, rounds=FAST)
+    admin = admin_from_settings(_settings(tmp_path, PARTNERGRAPH_ADMIN_PASSWORD_FILE=str(secret)), rounds=FAST)
     assert admin is not None and admin.name == "admin" and verify_password(admin, "from-a-file-123")
+    (tmp_path / "config.yaml").write_text(f"PARTNERGRAPH_ADMIN_PASSWORD_FILE: {secret}\n")  # or the config file
+    admin = admin_from_settings(_settings(tmp_path), rounds=FAST)
+    assert admin is not None and verify_password(admin, "from-a-file-123")
+    (tmp_path / "config.yaml").unlink()
     with pytest.raises(ConfigError, match="cannot be read"):
-        admin_from_env({"PARTNERGRAPH_ADMIN_PASSWORD_FILE": str(tmp_path / "missing")})
+        admin_from_settings(_settings(tmp_path, PARTNERGRAPH_ADMIN_PASSWORD_FILE=str(tmp_path / "missing")))
     with pytest.raises(ConfigError, match="use at least 8"):
-        admin_from_env({"PARTNERGRAPH_ADMIN_PASSWORD": "p"})
+        admin_from_settings(_settings(tmp_path, PARTNERGRAPH_ADMIN_PASSWORD="p"))
 
 
 def test_modes_local_without_users_and_login_with_them(tmp_path: Path) -> None:
     plain = load_settings(env={}, home=tmp_path)
-    assert build_access(plain, {}).mode == "local"
-    with_admin = build_access(plain, {"PARTNERGRAPH_ADMIN_PASSWORD": "admin-password"})
+    assert build_access(plain).mode == "local"
+    with_admin = build_access(_settings(tmp_path, PARTNERGRAPH_ADMIN_PASSWORD="admin-password"))
     assert with_admin.mode == "login" and with_admin.user("admin") is not None
     missing = load_settings(env={}, home=tmp_path, app_users=tmp_path / "nope.yaml")
     with pytest.raises(ConfigError, match="does not exist"):
-        build_access(missing, {})
+        build_access(missing)
     # docker-compose: the users file does not exist yet, the admin comes from env
-    assert build_access(missing, {"PARTNERGRAPH_ADMIN_PASSWORD": "admin-password"}).users().keys() == {"admin"}
+    compose = load_settings(env={"PARTNERGRAPH_ADMIN_PASSWORD": "admin-password"}, home=tmp_path,
+                            app_users=tmp_path / "nope.yaml")
+    assert build_access(compose).users().keys() == {"admin"}
 
-    public = load_settings(env={"PARTNERGRAPH_APP_HOST": "0.0.0.0"}, home=tmp_path)
     with pytest.raises(ConfigError, match="no users are configured"):
-        check_binding(public, {})
-    check_binding(public, {"PARTNERGRAPH_ADMIN_PASSWORD": "admin-password"})
+        check_binding(_settings(tmp_path, PARTNERGRAPH_APP_HOST="0.0.0.0"))
+    check_binding(_settings(tmp_path, PARTNERGRAPH_APP_HOST="0.0.0.0", PARTNERGRAPH_ADMIN_PASSWORD="admin-password"))
 
 
 def test_session_secret_from_env_file_or_generated_once(tmp_path: Path) -> None:
-    assert session_secret(load_settings(env={"PARTNERGRAPH_APP_SECRET": "s3"}, home=tmp_path), {}) == "s3"
+    assert session_secret(load_settings(env={"PARTNERGRAPH_APP_SECRET": "s3"}, home=tmp_path)) == "s3"
     f = tmp_path / "secret"
     f.write_text("from-file\n")
-    assert session_secret(load_settings(env={}, home=tmp_path), {"PARTNERGRAPH_APP_SECRET_FILE": str(f)}) == "from-file"
+    assert session_secret(_settings(tmp_path, PARTNERGRAPH_APP_SECRET_FILE=str(f))) == "from-file"
+    with pytest.raises(ConfigError, match="cannot be read"):
+        session_secret(_settings(tmp_path, PARTNERGRAPH_APP_SECRET_FILE=str(tmp_path / "missing")))
     home = tmp_path / "home"
-    first = session_secret(load_settings(env={}, home=home), {})
-    assert len(first) == 64 and session_secret(load_settings(env={}, home=home), {}) == first
+    first = session_secret(load_settings(env={}, home=home))
+    assert len(first) == 64 and session_secret(load_settings(env={}, home=home)) == first
     assert stat.S_IMODE((home / "app-secret.key").stat().st_mode) == 0o600
     with pytest.raises(ConfigError, match="production refuses a generated session secret"):
-        session_secret(load_settings(env={"PARTNERGRAPH_ENV": "production"}, home=tmp_path / "prod"), {})
+        session_secret(load_settings(env={"PARTNERGRAPH_ENV": "production"}, home=tmp_path / "prod"))
 
 
 def test_next_after_sign_in_stays_on_this_site() -> None:
@@ -220,8 +234,9 @@ def login_app(tmp_path: Path) -> Iterator[tuple[Any, Settings]]:
     users = tmp_path / "users.yaml"
     add_user(users, "mia", "manager-pass", ["manager"], rounds=FAST)
     add_user(users, "ann", "analyst-pass", ["analyst"], rounds=FAST)
-    settings = load_settings(env={"PARTNERGRAPH_GRAPH_URI": "bolt://127.0.0.1:1"}, home=tmp_path, app_users=users)
-    app = create_app(settings, _Gone(), env={"PARTNERGRAPH_ADMIN_PASSWORD": "admin-password"})  # type: ignore[arg-type]
+    settings = load_settings(env={"PARTNERGRAPH_GRAPH_URI": "bolt://127.0.0.1:1",
+                                  "PARTNERGRAPH_ADMIN_PASSWORD": "admin-password"}, home=tmp_path, app_users=users)
+    app = create_app(settings, _Gone())  # type: ignore[arg-type]
     yield app, settings
 
 
@@ -246,9 +261,13 @@ def test_sign_in_is_required_and_roles_are_enforced(login_app: tuple[Any, Settin
     app, _settings = login_app
     client = app.server.test_client()
     resp = client.get("/console?x=1")
-    assert resp.status_code == 302 and resp.headers["Location"] == "/login?next=/console?x=1"
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login?why=signin&next=/console%3Fx%3D1"
+    assert "Sign in to open that page." in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert client.get("/_dash-layout").status_code == 401
-    assert _callback(client, "overview-kpi-nodes").status_code == 401
+    # a callback without a session updates nothing and sends the browser to the sign-in page
+    resp = _callback(client, "overview-kpi-nodes")
+    assert resp.status_code == 200 and resp.get_json()["response"] == {}
+    assert resp.get_json()["sideUpdate"] == {ids.AUTH_REDIRECT: {"href": "/login?why=signin&next=/"}}
     assert client.get("/healthz").status_code == 503  # open: probes need no sign-in (the store is gone here)
     assert client.get("/assets/style.css").status_code == 200
 
@@ -300,12 +319,40 @@ def test_local_mode_needs_no_sign_in_and_says_so(tmp_path: Path) -> None:
     from app.factory import create_app
 
     settings = load_settings(env={"PARTNERGRAPH_GRAPH_URI": "bolt://127.0.0.1:1"}, home=tmp_path)
-    app = create_app(settings, _Gone(), env={})  # type: ignore[arg-type]
+    app = create_app(settings, _Gone())  # type: ignore[arg-type]
     client = app.server.test_client()
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert "Local mode \\u00b7 every role" in layout and "Cypher console" in layout
     assert client.get("/login").status_code == 302  # nothing to sign in to
     assert client.get("/explore").status_code == 200
+
+
+def test_an_expired_session_is_sent_back_to_sign_in_with_a_message(login_app: tuple[Any, Settings]) -> None:
+    app, _settings = login_app
+    client = app.server.test_client()
+    assert _sign_in(client, "mia", "manager-pass", "/explore").status_code == 302
+    assert client.get("/explore").status_code == 200
+    with client.session_transaction() as sess:  # twelve hours later
+        sess["pg_expires"] = time.time() - 1
+    resp = client.get("/explore?id=pub%3Ax")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login?why=expired&next=/explore%3Fid%3Dpub%253Ax"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Your session has expired. Sign in again to continue." in page
+    with client.session_transaction() as sess:
+        assert "pg_user" not in sess  # the expired name is dropped, not reused
+    # a callback from a page left open: back to sign-in, to the page it came from
+    assert _sign_in(client, "mia", "manager-pass").status_code == 302
+    with client.session_transaction() as sess:
+        sess["pg_expires"] = time.time() - 1
+    resp = client.post("/_dash-update-component", headers={"Referer": "http://localhost/explore?id=a"}, json={
+        "output": "overview-kpi-nodes.children", "outputs": {"id": "overview-kpi-nodes", "property": "children"},
+        "inputs": [], "changedPropIds": []})
+    assert resp.get_json()["sideUpdate"][ids.AUTH_REDIRECT]["href"] == "/login?why=expired&next=/explore%3Fid%3Da"
+    # a session without an expiry (tampering is impossible: it is signed, but be strict) is over too
+    assert _sign_in(client, "mia", "manager-pass").status_code == 302
+    with client.session_transaction() as sess:
+        del sess["pg_expires"]
+    assert "why=expired" in client.get("/explore").headers["Location"]
 
 
 @pytest.mark.browser
@@ -321,7 +368,7 @@ def test_sign_in_in_a_browser_then_meet_a_page_the_role_does_not_open(
     users = tmp_path / "users.yaml"
     add_user(users, "mia", "manager-pass", ["manager"], rounds=FAST)
     settings = replace(falkor_settings, app_users=users)
-    dash_duo.start_server(create_app(settings, store, env={}), navigate=False)  # "/" is the sign-in form
+    dash_duo.start_server(create_app(settings, store), navigate=False)  # "/" is the sign-in form
     dash_duo.driver.get(dash_duo.server.url + "/recommendations")
     dash_duo.wait_for_element("#login-name", timeout=20).send_keys("mia")
     dash_duo.find_element("#login-password").send_keys("manager-pass")
@@ -345,4 +392,46 @@ def test_sign_in_in_a_browser_then_meet_a_page_the_role_does_not_open(
 
     dash_duo.find_element(f"#{ids.LOGOUT}").click()
     dash_duo.wait_for_element("#login-name", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("store", ["falkordb"], indirect=True)
+def test_missing_or_expired_session_in_a_browser_goes_to_sign_in_with_a_message(
+        dash_duo: Any, store: Any, falkor_settings: Settings, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from app.access import build_access
+    from app.factory import create_app
+    from tests.browser import wait_until
+
+    store.write("CREATE (:Publisher {id: 'pub:x', name: 'Kicker'})")
+    users = tmp_path / "users.yaml"
+    add_user(users, "mia", "manager-pass", ["manager"], rounds=FAST)
+    settings = replace(falkor_settings, app_users=users, home=tmp_path)
+    access = build_access(settings)
+    access.session_seconds = 4.0  # a short session, to see it end
+    dash_duo.start_server(create_app(settings, store, access=access), navigate=False)
+
+    # no session: a protected page sends the browser to sign in, saying why
+    dash_duo.driver.get(dash_duo.server.url + "/explore")
+    dash_duo.wait_for_text_to_equal("#login-message", "Sign in to open that page.", timeout=20)
+    dash_duo.find_element("#login-name").send_keys("mia")
+    dash_duo.find_element("#login-password").send_keys("manager-pass")
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_STATUS}", "Search for a partner or brand to start.", timeout=20)
+    signed_in = time.monotonic()
+
+    # the session ends while the page is open: the next action goes back to sign in
+    time.sleep(max(0.0, 4.5 - (time.monotonic() - signed_in)))
+    dash_duo.find_element(f"#{ids.EXPLORE_SEARCH}").send_keys("Kick")
+    dash_duo.find_element(f"#{ids.EXPLORE_SEARCH_GO}").click()
+    dash_duo.wait_for_text_to_equal("#login-message", "Your session has expired. Sign in again to continue.",
+                                    timeout=20)
+    assert wait_until(lambda: "/login?why=expired&next=/explore" in dash_duo.driver.current_url, what="the URL")
+    dash_duo.find_element("#login-name").send_keys("mia")
+    dash_duo.find_element("#login-password").send_keys("manager-pass")
+    dash_duo.find_element("#login-submit").click()  # and back where the user was
+    dash_duo.wait_for_text_to_equal(f"#{ids.EXPLORE_STATUS}", "Search for a partner or brand to start.", timeout=20)
+    assert dash_duo.driver.current_url.endswith("/explore")
     assert dash_duo.get_logs() == []

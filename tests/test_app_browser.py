@@ -73,7 +73,7 @@ def test_overview_shows_the_counts_of_a_real_graph(
     dash_duo: Any, store: GraphStore, falkor_settings: Settings
 ) -> None:
     _seed(store)
-    app = create_app(falkor_settings, store, env={})
+    app = create_app(falkor_settings, store)
     dash_duo.start_server(app)
 
     dash_duo.wait_for_text_to_equal(f"#{ids.OVERVIEW_KPI_NODES}", "7", timeout=20)
@@ -90,7 +90,7 @@ def test_overview_shows_the_counts_of_a_real_graph(
     dash_duo.wait_for_element(f"#{ids.OVERVIEW_CHART} .main-svg")
     assert dash_duo.find_element(f"#{ids.BACKEND_BADGE}").text == "FalkorDB-lite (embedded)"
     assert [a.text for a in dash_duo.find_elements(f"#{ids.NAV_LINKS} a")] == [
-        "Overview", "Explore", "Partner profile", "Cypher console", "Recommendations", "Dashboards", "Investigations"]
+        "Overview", "Explore", "Partner profile", "Cypher console", "Recommendations", "Dashboards", "Investigations", "Jobs"]
     assert dash_duo.find_element(f"#{ids.USER_BADGE}").text == "Local mode · every role"
 
     imported = dash_duo.find_element("#stage-import")

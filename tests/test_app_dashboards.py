@@ -58,7 +58,7 @@ def test_robust_z_flags_spikes_and_drops_but_not_noise() -> None:
 
 
 def test_run_rows_flatten_metrics_and_summarise_drift() -> None:
-    runs = [
+    runs: list[dict[str, Any]] = [
         {"id": "d2", "status": "complete", "finished_at": "2026-11-23T02:40:00Z", "model_version": "m2",
          "metrics": json.dumps({"v": 1, "ranker": "sage", "brands": {"scored": 1200}, "edges_written": 24000,
                                 "model_metrics": {"test": {"recall@20": 0.4}}, "trained": True}),
@@ -152,7 +152,7 @@ def test_dashboards_page(dash_duo: Any, store: GraphStore, falkor_settings: Sett
 
     seed_performance(store)
     seed_recommendations(store)
-    dash_duo.start_server(create_app(falkor_settings, store, env={}))
+    dash_duo.start_server(create_app(falkor_settings, store))
     dash_duo.driver.get(dash_duo.server_url + "/dashboards")
     dash_duo.wait_for_contains_text(f"#{ids.DSH_ANOMALY_SUMMARY}", "2 unusual partner-months", timeout=20)
     assert "1 spikes, 1 under-performance" in dash_duo.find_element(f"#{ids.DSH_ANOMALY_SUMMARY}").text

@@ -91,7 +91,7 @@ def test_explore_filters_by_topic_and_country(dash_duo: Any, store: GraphStore, 
     from app.factory import create_app
 
     seed_performance(store)
-    dash_duo.start_server(create_app(falkor_settings, store, env={}))
+    dash_duo.start_server(create_app(falkor_settings, store))
     dash_duo.driver.get(dash_duo.server_url + "/explore?id=camp%3A1")
     _wait(lambda: {"Steady Mag", "Short Lived", IMG} <= _cy_names(dash_duo), timeout=20, what="the campaign's partners")
 

@@ -239,7 +239,7 @@ def test_factory_registers_the_overview_and_the_shared_layout(unreachable_app: o
     assert pages["/"] == "Overview"
     server = unreachable_app.server
     with server.test_request_context("/"):
-        layout = unreachable_app.layout()  # type: ignore[operator]
+        layout = unreachable_app.layout()
     text = str(layout)
     for component in (ids.NAVBAR, ids.BANNER, ids.BANNER_TEXT, ids.NAV_LINKS):
         assert component in text

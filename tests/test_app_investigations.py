@@ -144,7 +144,7 @@ def test_investigations_open_an_alert_then_trace_a_path(dash_duo: Any, store: Gr
     from app.factory import create_app
 
     seed_fraud(store)
-    dash_duo.start_server(create_app(falkor_settings, store, env={}))
+    dash_duo.start_server(create_app(falkor_settings, store))
     dash_duo.driver.get(dash_duo.server_url + "/investigations")
     dash_duo.wait_for_contains_text(f"#{ids.INV_ALERTS}", "New ring", timeout=20)
     alerts = dash_duo.find_element(f"#{ids.INV_ALERTS}").text

@@ -148,8 +148,11 @@ def _type_query(dash_duo: Any, text: str) -> None:
     editor.send_keys(text)
 
 
-def test_console_runs_a_saved_query_and_refuses_a_write(dash_duo: Any, store: GraphStore, falkor_settings: Settings) -> None:
-    _start(dash_duo, store, falkor_settings, "/console")
+def test_console_runs_a_saved_query_and_refuses_a_write(dash_duo: Any, store: GraphStore, falkor_settings: Settings,
+                                                        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    _start(dash_duo, store, replace(falkor_settings, home=tmp_path), "/console")  # a fresh per-user history
     dash_duo.wait_for_contains_text(f"#{ids.CONSOLE_SCHEMA_LABELS}", "Publisher", timeout=20)
     assert "3" in [b.text.split("\n")[-1] for b in dash_duo.find_elements(f"#{ids.CONSOLE_SCHEMA_LABELS} button")
                    if b.text.startswith("Publisher")]

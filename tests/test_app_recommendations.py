@@ -170,7 +170,7 @@ def test_recommendations_show_why_then_accept(dash_duo: Any, store: GraphStore, 
     from app.factory import create_app
 
     seed_recommendations(store)
-    dash_duo.start_server(create_app(falkor_settings, store, env={}))
+    dash_duo.start_server(create_app(falkor_settings, store))
     dash_duo.driver.get(dash_duo.server_url + "/recommendations")
     dash_duo.wait_for_contains_text(f"#{ids.REC_RUN}", "Run disc-2", timeout=20)
     dash_duo.wait_for_contains_text(f"#{ids.REC_TABLE}", "Trail Runner Weekly")
@@ -216,7 +216,7 @@ def test_recommendations_without_a_run_say_so(dash_duo: Any, store: GraphStore, 
     from app.factory import create_app
 
     store.upsert_nodes("Brand", [{"id": BRAND, "name": "Acme Outdoor"}])
-    dash_duo.start_server(create_app(falkor_settings, store, env={}))
+    dash_duo.start_server(create_app(falkor_settings, store))
     dash_duo.driver.get(dash_duo.server_url + "/recommendations")
     dash_duo.wait_for_text_to_equal(f"#{ids.REC_RUN}", "No discovery run yet — run `partnergraph discover`.", timeout=20)
     assert "No discovery run yet" in dash_duo.find_element(f"#{ids.REC_TABLE}").text

@@ -189,7 +189,7 @@ def test_invalid_parameters_get_clear_messages() -> None:
     q = cypher.get("neighbourhood")
     assert cv.coerce_params(q, {"id": " pub:x ", "limit": 5.0}) == {"id": "pub:x", "limit": 5}
     assert cv.coerce_params(q, {"id": "pub:x", "limit": "7"}) == {"id": "pub:x", "limit": 7}
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"id": "pub:x", "limit": "five"}, r"\$limit='five' is not a valid int"),
         ({"id": "pub:x", "limit": 2.5}, r"\$limit=2.5 is not a valid int"),
         ({"id": "pub:x", "limit": -1}, r"\$limit must not be negative"),

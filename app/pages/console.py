@@ -1,5 +1,6 @@
-"""Cypher console ("/console"): saved queries with typed forms, a free-text editor, results as a
-table, a graph and CSV, a per-session history and a schema browser.
+"""Cypher console ("/console"): saved queries with typed forms, a free-text editor with
+``$parameters``, results as a table, a graph and CSV, the user's own saved queries and history
+(kept per user under HOME by :mod:`app.user_queries`, never in the graph) and a schema browser.
 
 Every query, saved or typed, goes through ``store.guarded_read``: the EXPLAIN plan is checked
 against an allow-list, then the query runs read-only with the configured timeout and row cap.
@@ -20,10 +21,11 @@ from dash.exceptions import PreventUpdate
 import cypher
 from app import cache, explore_view, ids
 from app import console_view as view
-from app.access import require
+from app.access import current_user, require
 from app.components import page_head
 from app.helpers import split_counts
 from app.state import current_state
+from app.user_queries import UserQueries
 from graph.errors import PartnerGraphError
 
 log = logging.getLogger(__name__)
@@ -39,13 +41,35 @@ dash.register_page(
 
 SCHEMA_LABEL = "console-schema-label"  # pattern-matching ids of the schema browser's entries
 SCHEMA_REL = "console-schema-rel"
+HISTORY_SHOWN = 25
+_stores: dict[str, UserQueries] = {}
+
+
+def user_queries() -> UserQueries:
+    """The per-user query store of the app's HOME (one per HOME, so its lock is shared)."""
+    home = str(current_state().settings.home)
+    if home not in _stores:
+        _stores[home] = UserQueries.under(current_state().settings.home)
+    return _stores[home]
+
+
+def _user_name() -> str:
+    user = current_user()
+    if user is None:  # the sign-in gate stops this before; be safe
+        raise PreventUpdate
+    return user.name
 
 
 def layout(**_query: Any) -> html.Div:
+    user = current_user()
+    mine = user_queries()
+    history = mine.history(user.name, HISTORY_SHOWN) if user else []
+    saved = mine.saved(user.name) if user else []
     return html.Div(
         className="pg-page",
         children=[
-            dcc.Store(id=ids.CONSOLE_HISTORY, storage_type="session", data=[]),
+            dcc.Store(id=ids.CONSOLE_HISTORY, data=history),
+            dcc.Store(id=ids.CONSOLE_MINE, data=saved),
             dcc.Store(id=ids.CONSOLE_RESULT, data=None),
             dcc.Download(id=ids.CONSOLE_CSV),
             page_head("Cypher console", "Read-only queries over the graph: pick a saved query or write your own."),
@@ -82,12 +106,28 @@ def layout(**_query: Any) -> html.Div:
                                         className="pg-editor",
                                         spellCheck=False,
                                     ),
+                                    html.Label(
+                                        [html.Span("Parameters (JSON)", className="pg-field-name"),
+                                         dcc.Textarea(id=ids.CONSOLE_EDITOR_PARAMS, value="{}",
+                                                      className="pg-editor pg-editor-params", spellCheck=False)],
+                                        className="pg-field",
+                                    ),
                                     html.Div(
                                         className="pg-actions",
                                         children=[
                                             html.Button("Run", id=ids.CONSOLE_RUN, className="pg-button", n_clicks=0),
-                                            html.Span("Read-only. Pass values as $parameters through saved queries.",
+                                            html.Span("Read-only. Pass values as $parameters, never in the text.",
                                                       className="pg-muted"),
+                                        ],
+                                    ),
+                                    html.Div(
+                                        className="pg-actions pg-save-row",
+                                        children=[
+                                            dcc.Input(id=ids.CONSOLE_SAVE_NAME, placeholder="Name to save it under",
+                                                      className="pg-input", maxLength=80, autoComplete="off"),
+                                            html.Button("Save to my queries", id=ids.CONSOLE_SAVE, n_clicks=0,
+                                                        className="pg-button pg-button-quiet"),
+                                            html.Span("", id=ids.CONSOLE_SAVE_STATUS, className="pg-muted", role="status"),
                                         ],
                                     ),
                                 ],
@@ -161,6 +201,10 @@ def layout(**_query: Any) -> html.Div:
                             ),
                             html.Section(
                                 className="pg-card",
+                                children=[html.H2("My queries"), html.Ul(id=ids.CONSOLE_MINE_LIST, className="pg-history")],
+                            ),
+                            html.Section(
+                                className="pg-card",
                                 children=[html.H2("History"), html.Ul(id=ids.CONSOLE_HISTORY_LIST, className="pg-history")],
                             ),
                         ],
@@ -207,20 +251,24 @@ def show_form(name: str | None) -> tuple[Any, str, bool]:
 
 @callback(
     Output(ids.CONSOLE_EDITOR, "value"),
+    Output(ids.CONSOLE_EDITOR_PARAMS, "value"),
     Input(ids.CONSOLE_SAVED, "value"),
     Input({"type": ids.CONSOLE_HISTORY_ITEM, "index": ALL}, "n_clicks"),
+    Input({"type": ids.CONSOLE_MINE_ITEM, "index": ALL}, "n_clicks"),
     Input({"type": SCHEMA_LABEL, "index": ALL}, "n_clicks"),
     Input({"type": SCHEMA_REL, "index": ALL}, "n_clicks"),
     State(ids.CONSOLE_HISTORY, "data"),
+    State(ids.CONSOLE_MINE, "data"),
     prevent_initial_call=True,
 )
-def fill_editor(name: str | None, _h: list[int | None], _l: list[int | None], _r: list[int | None],
-                history: list[dict[str, Any]] | None) -> str:
+def fill_editor(name: str | None, _h: list[int | None], _m: list[int | None], _l: list[int | None],
+                _r: list[int | None], history: list[dict[str, Any]] | None,
+                mine: list[dict[str, Any]] | None) -> tuple[str, str]:
     trigger = ctx.triggered_id
     if trigger == ids.CONSOLE_SAVED:
         if not name:
             raise PreventUpdate
-        return cypher.load(name, current_state().store().backend)
+        return cypher.load(name, current_state().store().backend), "{}"
     if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
         raise PreventUpdate  # components were drawn, not clicked
     if trigger["type"] == ids.CONSOLE_HISTORY_ITEM:
@@ -228,10 +276,15 @@ def fill_editor(name: str | None, _h: list[int | None], _l: list[int | None], _r
         i = int(trigger["index"])
         if i >= len(entries):
             raise PreventUpdate
-        return str(entries[i].get("text", ""))
+        return str(entries[i].get("text", "")), view.params_text(entries[i].get("params"))
+    if trigger["type"] == ids.CONSOLE_MINE_ITEM:
+        found = [q for q in mine or [] if q.get("name") == trigger["index"]]
+        if not found:
+            raise PreventUpdate
+        return str(found[0].get("text", "")), view.params_text(found[0].get("params"))
     if trigger["type"] == SCHEMA_LABEL:
-        return view.label_query(str(trigger["index"]))
-    return view.rel_query(str(trigger["index"]))
+        return view.label_query(str(trigger["index"])), "{}"
+    return view.rel_query(str(trigger["index"])), "{}"
 
 
 @callback(
@@ -247,15 +300,15 @@ def fill_editor(name: str | None, _h: list[int | None], _l: list[int | None], _r
     Input(ids.CONSOLE_RUN, "n_clicks"),
     Input(ids.CONSOLE_RUN_SAVED, "n_clicks"),
     State(ids.CONSOLE_EDITOR, "value"),
+    State(ids.CONSOLE_EDITOR_PARAMS, "value"),
     State(ids.CONSOLE_SAVED, "value"),
     State({"type": ids.CONSOLE_PARAM, "index": ALL}, "value"),
     State({"type": ids.CONSOLE_PARAM, "index": ALL}, "id"),
-    State(ids.CONSOLE_HISTORY, "data"),
     prevent_initial_call=True,
 )
-def run_query(_run: int, _run_saved: int, text: str | None, saved: str | None, values: list[Any],
-              param_ids: list[dict[str, str]], history: list[dict[str, Any]] | None) -> tuple[Any, ...]:
-    require("console")  # the sign-in gate already refuses other roles; this says why, in the banner
+def run_query(_run: int, _run_saved: int, text: str | None, editor_params: str | None, saved: str | None,
+              values: list[Any], param_ids: list[dict[str, str]]) -> tuple[Any, ...]:
+    user = require("console")  # the sign-in gate already refuses other roles; this says why, in the banner
     state = current_state()
     settings = state.settings
     saved_name = saved if ctx.triggered_id == ids.CONSOLE_RUN_SAVED and saved else None
@@ -270,12 +323,13 @@ def run_query(_run: int, _run_saved: int, text: str | None, saved: str | None, v
             shown_text = query
         else:
             query = view.check_query_text(text)
+            params = view.parse_params(editor_params)
         result = store.guarded_read(query, params, timeout=settings.query_timeout, limit=settings.row_cap)
     except PartnerGraphError as exc:
         log.info("console: query not run: %s", exc)
         entry = view.history_entry(text=shown_text, saved=saved_name, params=params, status="refused or failed", rows=None)
         return (view.explain_error(exc, timeout=settings.query_timeout), "pg-status pg-status-error", [], [], [], True,
-                None, True, view.add_history(history, entry))
+                None, True, _remember(user.name, entry))
     columns, data = view.table(result)
     elements, not_drawn = view.graph_elements(result.rows)
     summary = view.result_summary(result, cap=settings.row_cap)
@@ -284,7 +338,60 @@ def run_query(_run: int, _run_saved: int, text: str | None, saved: str | None, v
     entry = view.history_entry(text=shown_text, saved=saved_name, params=params, status="ok", rows=len(result.rows))
     status_class = "pg-status pg-status-warn" if result.truncated else "pg-status pg-status-ok"
     return (summary, status_class, columns, data, elements, not elements, view.to_csv(result), False,
-            view.add_history(history, entry))
+            _remember(user.name, entry))
+
+
+def _remember(user: str, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Record a run in ``user``'s history and return their recent history (newest first)."""
+    mine = user_queries()
+    mine.record(user, entry)
+    return mine.history(user, HISTORY_SHOWN)
+
+
+@callback(
+    Output(ids.CONSOLE_SAVE_STATUS, "children"),
+    Output(ids.CONSOLE_MINE, "data"),
+    Input(ids.CONSOLE_SAVE, "n_clicks"),
+    Input({"type": ids.CONSOLE_MINE_DELETE, "index": ALL}, "n_clicks"),
+    State(ids.CONSOLE_SAVE_NAME, "value"),
+    State(ids.CONSOLE_EDITOR, "value"),
+    State(ids.CONSOLE_EDITOR_PARAMS, "value"),
+    prevent_initial_call=True,
+)
+def save_or_delete(_save: int, _deletes: list[int | None], name: str | None, text: str | None,
+                   params_text: str | None) -> tuple[str, Any]:
+    """Save the editor's query (and parameters) to the user's own queries, or delete one."""
+    user = require("console").name
+    mine = user_queries()
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict):
+        if not ctx.triggered[0].get("value"):
+            raise PreventUpdate  # the list was drawn, not clicked
+        gone = mine.delete(user, str(trigger["index"]))
+        return (f"Deleted {trigger['index']}." if gone else "Already deleted."), mine.saved(user)
+    try:
+        params = view.parse_params(params_text)
+        view.check_query_text(text)
+        saved = mine.save(user, name or "", text or "", params)
+    except PartnerGraphError as exc:
+        return f"Not saved: {exc}.", dash.no_update
+    return f"Saved as {saved['name']}.", mine.saved(user)
+
+
+@callback(Output(ids.CONSOLE_MINE_LIST, "children"), Input(ids.CONSOLE_MINE, "data"))
+def show_mine(mine: list[dict[str, Any]] | None) -> list[Any]:
+    if not mine:
+        return [html.Li("Queries you save (a name, the text and its parameters) appear here, for you only.",
+                        className="pg-muted")]
+    return [
+        html.Li(className="pg-mine", children=[
+            html.Button(q["name"], id={"type": ids.CONSOLE_MINE_ITEM, "index": q["name"]}, n_clicks=0,
+                        className="pg-history-item", title=q["text"][:500]),
+            html.Button("Delete", id={"type": ids.CONSOLE_MINE_DELETE, "index": q["name"]}, n_clicks=0,
+                        className="pg-button pg-button-quiet pg-mine-delete", title=f"Delete {q['name']}"),
+        ])
+        for q in mine
+    ]
 
 
 @callback(
@@ -302,7 +409,7 @@ def download_csv(_clicks: int, csv_text: str | None) -> Any:
 @callback(Output(ids.CONSOLE_HISTORY_LIST, "children"), Input(ids.CONSOLE_HISTORY, "data"))
 def show_history(history: list[dict[str, Any]] | None) -> list[Any]:
     if not history:
-        return [html.Li("Queries you run in this browser session appear here.", className="pg-muted")]
+        return [html.Li("Queries you run appear here (your last 25, kept for you only).", className="pg-muted")]
     return [
         html.Li(html.Button(view.history_label(h), id={"type": ids.CONSOLE_HISTORY_ITEM, "index": i},
                             className="pg-history-item", n_clicks=0, title="Load into the editor"))

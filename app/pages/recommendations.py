@@ -17,7 +17,7 @@ import dash_cytoscape as cyto
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from app import explore_view, ids
+from app import cache, explore_view, ids
 from app import recommendations_view as view
 from app.access import can, current_user, denial_text, require
 from app.components import page_head
@@ -233,10 +233,13 @@ def _history(rows: list[dict[str, Any]]) -> Any:
     Input(ids.REC_START, "data"),
 )
 def start(brand: str | None) -> tuple[Any, ...]:
-    store = current_state().store()
+    state = current_state()
+    store = state.store()
     run = view.latest_run(store)
-    options = view.brand_options(store, run["id"] if run else None)
-    countries, languages = view.facet_values(store)
+    run_id = run["id"] if run else None
+    # shared by every session for a minute: the brand list and the facets change with imports and runs
+    options = cache.cached(("rec-brands", id(state), run_id), lambda: view.brand_options(store, run_id), 60.0)
+    countries, languages = cache.cached(("rec-facets", id(state)), lambda: view.facet_values(store), 60.0)
     values = {o["value"] for o in options}
     chosen = brand if brand in values else (options[0]["value"] if options else None)
     return (options, chosen, run, [{"label": c, "value": c} for c in countries],
