@@ -47,10 +47,10 @@ from embeddings.evaluate import evaluate_graph, self_training_eval
 from embeddings.search import _passes, search
 from embeddings.stage import Embedder, EmbedReport, run_embed
 from embeddings.texts import build_corpus
-from graph.schema import check_label
 from graph.settings import Settings, load_settings
 from graph.store import open_store
 from graph.store.base import GraphStore
+from graph.store.builders import with_names
 
 QUERIES = ["eco-friendly family travel podcasts in France", "football news", "vegan recipes", "personal finance tips",
            "video game reviews", "luxury fashion", "pets and dog training", "home garden ideas", "car reviews",
@@ -122,7 +122,8 @@ def search_bench(store: GraphStore, encoder: TextEncoder, home: Path, n_queries:
         ids, v, _ = read_vectors(home, label)
         keep = np.flatnonzero(np.any(v, axis=1))  # empty texts have zero vectors and are not indexed
         vectors[label] = ([ids[i] for i in keep], v[keep])
-        rows = store.read(f"MATCH (n:{check_label(label)}) WHERE n.embedding IS NOT NULL RETURN count(n) AS n").rows
+        rows = store.read(with_names("MATCH (n:{label}) WHERE n.embedding IS NOT NULL RETURN count(n) AS n",
+                                     label=label)).rows
         index_nodes[label] = int(rows[0]["n"]) if rows else 0
     print("vectors in the graph", index_nodes, "in the cache", {k: len(v[0]) for k, v in vectors.items()}, flush=True)
     encoder(["warm-up"])

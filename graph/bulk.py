@@ -67,13 +67,16 @@ def _primary(labels: list[str]) -> tuple[str, list[str]]:
     return own[0], roles
 
 
-def write_frames(store: GraphStore, export: GraphExport, *, progress: bool = True) -> dict[str, int]:
+def write_frames(store: GraphStore, export: GraphExport, *, progress: bool = True,
+                 exact: bool = False) -> dict[str, int]:
     """Upsert every node frame, then every edge frame; returns rows written per label/type.
 
     Role labels (``Affiliate``) are attached to the node carrying the entity's own label, so a
     publisher that is also an affiliate stays one node. A frame going into a label or type the
     graph does not have yet, with no duplicate rows, is bulk-created (``new=True``: CREATE
-    instead of MERGE); anything else is merged.
+    instead of MERGE); anything else is merged. With ``exact`` the edge rows are another
+    store's own edges (an export): parallel edges of a type without a key (a campaign's monthly
+    WITH rows) are all created when the type is new to the target, not merged into one.
     """
     written: dict[str, int] = {}
     present = store.counts()  # labels and types the graph has already (non-zero counts)
@@ -107,7 +110,7 @@ def write_frames(store: GraphStore, export: GraphExport, *, progress: bool = Tru
             raise InputError(f"unknown relationship type {rel_type!r} in the input")
         key = RELS[rel_type].key
         ident = ["src", "dst", "src_label", "dst_label", *[k for k in key if k in df.columns]]
-        new = f"[:{rel_type}]" not in present and not df.duplicated(ident).any()
+        new = f"[:{rel_type}]" not in present and (exact or not df.duplicated(ident).any())
         for (src_label, dst_label), part in df.groupby(["src_label", "dst_label"]):
             for start in range(0, len(part), CHUNK):
                 chunk = part.iloc[start:start + CHUNK]

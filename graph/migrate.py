@@ -18,7 +18,8 @@ class MigrationMismatch(PartnerGraphError):
 def migrate(source: GraphStore, target: GraphStore, *, progress: bool = True) -> dict[str, int]:
     """Export everything from ``source``, apply the schema on ``target`` and upsert it all.
 
-    Idempotent: running it twice leaves the same graph. Returns the target's counts, which are
+    Parallel edges are copied as they are into an empty target. Idempotent: running it twice
+    leaves the same graph. Returns the target's counts, which are
     checked against the source's.
     """
     export = source.export()
@@ -26,7 +27,7 @@ def migrate(source: GraphStore, target: GraphStore, *, progress: bool = True) ->
              f"{sum(len(v) for v in export.nodes.values()):,}",
              f"{sum(len(v) for v in export.edges.values()):,}", source.backend)
     target.apply_schema()
-    write_frames(target, export, progress=progress)
+    write_frames(target, export, progress=progress, exact=True)
     before, after = source.counts(), target.counts()
     diff = {k: (v, after.get(k, 0)) for k, v in before.items() if after.get(k, 0) < v}
     if diff:

@@ -48,6 +48,23 @@ def test_bulk_create_into_empty_types_and_merge_of_duplicates(store: GraphStore)
     assert store.read("MATCH (p:Publisher {id: 'pub:a'}) RETURN p.name AS n").rows == [{"n": "A"}]
 
 
+def test_migrate_keeps_parallel_edges_of_a_type_without_key(falkor_settings: Any, tmp_path: Path) -> None:
+    src = open_store(falkor_settings.with_overrides(graph_uri=f"falkordb-lite://{tmp_path}/a.db"))
+    dst = open_store(falkor_settings.with_overrides(graph_uri=f"falkordb-lite://{tmp_path}/b.db"))
+    try:
+        src.apply_schema()
+        src.write("CREATE (c:Campaign {id: 'camp:1'}), (p:Publisher {id: 'pub:a'}) "
+                  "CREATE (c)-[:WITH {period: '2025-01', clicks: 3}]->(p), (c)-[:WITH {period: '2025-02', clicks: 5}]->(p)")
+        after = migrate(src, dst, progress=False)
+        assert after["[:WITH]"] == 2  # a month each, not merged into one
+        rows = dst.read("MATCH (:Campaign)-[r:WITH]->(:Publisher) RETURN r.period AS p, r.clicks AS c ORDER BY p").rows
+        assert rows == [{"p": "2025-01", "c": 3}, {"p": "2025-02", "c": 5}]
+        assert migrate(src, dst, progress=False)["[:WITH]"] == 2  # and again: merged, not doubled
+    finally:
+        src.close()
+        dst.close()
+
+
 def test_generic_load_of_a_real_graph(store: GraphStore, shared_dir: Path) -> None:
     d = shared_dir / "datasets" / "bitcoin_otc_rev2"
     export = generic_export(d / "otc_network.csv", None, label="Publisher", rel_type="LINKS_TO")
