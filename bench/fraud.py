@@ -5,7 +5,7 @@
 Phases (each timed):
 1. ``import`` (setup, not part of the fraud run): only what fraud detection reads is imported,
    through the shipped presets, as a user would: the network's affiliates
-   (``generator-affiliates``: affiliates and payment accounts), its conversions and every
+   (``generator-affiliates``: affiliates, payment accounts and tracking templates), its conversions and every
    monthly click log (``generator-clicks``). The CRM exports and the crawl are skipped, so
    affiliates have no vertical (conversion-rate peers are the whole network) and no seller ids.
    ``--skip-import`` reuses a HOME imported earlier.
@@ -158,12 +158,12 @@ def main() -> None:
     store = open_store(settings)
     try:
         t = time.perf_counter()
-        run, stats = run_fraud(store, settings)
+        run, stats = run_fraud(store, settings, progress=True)
         payload["fraud"] = {"seconds": round(time.perf_counter() - t, 1), "phases_s": run.timings,
                             "summary": run.summary(), "notes": run.notes, "stats": stats, "target_s": 600}
         print(f"fraud: {payload['fraud']}", flush=True)
         t = time.perf_counter()
-        payload["evaluate"] = E.planted(run, args.gen / "truth")
+        payload["evaluate"] = E.planted(run, args.gen / "truth", progress=True)
         payload["evaluate"]["seconds"] = round(time.perf_counter() - t, 1)
         print(f"evaluate: {json.dumps(payload['evaluate'], default=str)}", flush=True)
     finally:

@@ -31,7 +31,7 @@ from graph.writers import GraphWriter, Provenance
 OPEN = ("open", "investigating")
 KIND_NAMES = {"device": "devices", "ip": "IPs", "ip_network": "IP networks", "payment": "payment accounts",
               "seller": "seller ids", "seller_reseller": "reseller ids", "referrer": "referrer domains",
-              "landing": "landing domains"}
+              "landing": "landing domains", "template": "tracking templates"}
 FEATURE_TEXT = {
     "ctit_fast_share": "conversions within a minute of the click (click injection)",
     "ctit_slow_share": "conversions days after the click (cookie stuffing)",

@@ -1,7 +1,7 @@
 """Baselines that run in the same process, on the same labels, as the GNN.
 
-- ``rules``: the classic graph fraud-ring rule: how many other affiliates share a rare device,
-  IP or payment account with this one (rarity >= 0.5), no weighting by traffic;
+- ``rules``: the classic graph fraud-ring rule: how many other affiliates share a rare device, IP,
+  payment account or tracking template with this one (rarity >= 0.5), no weighting by traffic;
 - ``gbm``: LightGBM on the behaviour and per-node graph figures, trained on the known labels.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-RULE_KINDS = ("device", "ip", "payment")
+RULE_KINDS = ("device", "ip", "payment", "template")
 
 
 def rule_scores(weighted: pd.DataFrame, ids: pd.Series, min_rarity: float = 0.5) -> pd.Series:

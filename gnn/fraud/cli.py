@@ -25,9 +25,10 @@ _path = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--dry-run", is_flag=True, help="Analyse and print; write nothing to the graph.")
 @click.option("--top", type=click.IntRange(0, 100), default=10, show_default=True, help="Rings to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.option("--no-progress", is_flag=True, help="No progress bars (log lines only).")
 @click.pass_obj
 def fraud(obj: Any, networks: tuple[str, ...], label_file: Path | None, no_models: bool, dry_run: bool,
-          top: int, as_json: bool) -> None:
+          top: int, as_json: bool, no_progress: bool) -> None:
     """Find fraud rings: shared-identifier graph, behaviour, rings, GNN and baselines; write rings,
     risk and alerts (with evidence) to the graph."""
     from dataclasses import replace
@@ -37,7 +38,7 @@ def fraud(obj: Any, networks: tuple[str, ...], label_file: Path | None, no_model
 
     cfg = replace(FraudConfig(), models=not no_models)
     run, stats = run_fraud(obj.store(), obj.settings, cfg, networks=list(networks) or None,
-                           label_file=label_file, write=not dry_run)
+                           label_file=label_file, write=not dry_run, progress=not no_progress)
     rings = [{"id": r.id, "score": r.score, "size": r.size, "flagged": r.flagged, "evidence": r.evidence,
               "behaviour": r.behaviour, "kinds": r.kinds} for r in run.rings[:top]]
     if as_json:
@@ -217,10 +218,11 @@ def case_export(obj: Any, fmt: str, status: str | None, out: Path | None) -> Non
 @click.option("--preset", default="talkingdata-clicks", show_default=True, help="Import preset for --clicks.")
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON ({shipped, models: {name: {roc_auc, pr_auc}}}).")
+@click.option("--no-progress", is_flag=True, help="No progress bars (log lines only).")
 @click.pass_obj
 def eval_fraud(obj: Any, edges: Path | None, labels: Path | None, nodes: Path | None, features: Path | None,
                positive: str | None, hide_incoming: bool, folds: int, truth: Path | None, clicks: Path | None,
-               preset: str, seed: int, as_json: bool) -> None:
+               preset: str, seed: int, as_json: bool, no_progress: bool) -> None:
     """Fraud models vs baselines: a labelled graph (stratified CV ROC-AUC/PR-AUC), planted rings
     (--truth), or which sources of a raw click log look like click fraud (--clicks)."""
     from graph.errors import InputError
@@ -235,7 +237,7 @@ def eval_fraud(obj: Any, edges: Path | None, labels: Path | None, nodes: Path | 
         if labels is None:
             raise InputError("--edges needs --labels", hint="a CSV id,label")
         res = E.generic(edges, labels, nodes, features, seed=seed, folds=folds, positive=positive,
-                        hide_incoming=hide_incoming)
+                        hide_incoming=hide_incoming, progress=not no_progress)
         if as_json:
             click.echo(json.dumps({"shipped": res["shipped"], "models": res["models"], "setting": res["setting"],
                                    "labels": res["labels"]}))
@@ -254,8 +256,8 @@ def eval_fraud(obj: Any, edges: Path | None, labels: Path | None, nodes: Path | 
         from gnn.fraud.detect import FraudConfig, analyse
 
         cfg = FraudConfig()
-        run = analyse(obj.store(), obj.settings, cfg)
-        res = E.planted(run, truth, cfg, folds=folds, seed=seed)
+        run = analyse(obj.store(), obj.settings, cfg, progress=not no_progress)
+        res = E.planted(run, truth, cfg, folds=folds, seed=seed, progress=not no_progress)
         if as_json:
             from gnn.fraud.detect import SHIPPED
 
@@ -269,13 +271,18 @@ def eval_fraud(obj: Any, edges: Path | None, labels: Path | None, nodes: Path | 
         hn = res["hard_negatives"]
         click.echo(f"hard negatives: {hn['flagged']}/{hn['n']} flagged (FPR {hn['fpr']:.3f}); "
                    f"all honest FPR {res['honest_fpr']:.4f}")
+        ts = res["template_sharers"]
+        click.echo(f"honest affiliates sharing a rare tracking template: {ts['flagged']}/{ts['n']} flagged")
         click.echo(f"observable labels: {json.dumps(res['observable_labels'])}")
+        for name, m in res["cv_observable_labels"].items():
+            click.echo(f"  {name:<16} {folds}-fold CV, trained on observable labels: ROC-AUC {m['roc_auc']:.4f} "
+                       f"± {m['roc_auc_sd']:.4f}  PR-AUC {m['pr_auc']:.4f} ± {m['pr_auc_sd']:.4f}")
         for name, m in res["cv_truth_labels"].items():
             click.echo(f"  {name} with {folds}-fold CV on truth labels: ROC-AUC {m['roc_auc']:.4f}  "
                        f"PR-AUC {m['pr_auc']:.4f}")
         return
     assert clicks is not None
-    res = E.click_log(clicks, preset)
+    res = E.click_log(clicks, preset, progress=not no_progress)
     if as_json:
         click.echo(json.dumps(res, indent=1, default=str))
         return

@@ -32,6 +32,7 @@ from gnn.fraud.baselines import gbm_scores, graph_figures, rule_scores
 from gnn.fraud.eventdb import EventDB
 from gnn.fraud.labels import Labels, known_labels
 from gnn.fraud.model import GNNConfig, Relation, both_directions, train_gnn
+from gnn.fraud.progress import bar
 from graph.ingest.events import EventStore
 from graph.settings import Settings
 from graph.store.base import GraphStore
@@ -85,17 +86,25 @@ class FraudRun:
 
 
 class Timer:
-    def __init__(self) -> None:
+    """Times named phases (logged); with ``progress``, a bar over ``total`` phases."""
+
+    def __init__(self, progress: bool = False, total: int = 0, desc: str = "fraud") -> None:
         self.times: dict[str, float] = {}
+        self.bar = bar(total=total, desc=desc, unit="phase", progress=progress and total > 0)
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         t0 = time.perf_counter()
+        self.bar.set_postfix_str(name, refresh=True)
         try:
             yield
         finally:
             self.times[name] = round(self.times.get(name, 0.0) + time.perf_counter() - t0, 3)
             log.info("fraud: %s %.1fs", name, self.times[name])
+            self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def load_affiliates(store: GraphStore, networks: list[str] | None = None) -> pd.DataFrame:
@@ -134,7 +143,7 @@ def model_matrix(feats: pd.DataFrame, gfig: pd.DataFrame, drop_status: bool) -> 
     return x.to_numpy(dtype=float), [*names, *gfig.columns]
 
 
-def score_models(run: FraudRun, cfg: FraudConfig, timer: Timer) -> pd.DataFrame:
+def score_models(run: FraudRun, cfg: FraudConfig, timer: Timer, progress: bool = False) -> pd.DataFrame:
     ids = run.features["id"]
     idx = pd.Index(ids)
     scores = pd.DataFrame(index=idx)
@@ -159,7 +168,12 @@ def score_models(run: FraudRun, cfg: FraudConfig, timer: Timer) -> pd.DataFrame:
         with timer.phase("gbm"):
             scores["gbm"] = gbm_scores(x, yy, train, cfg.gnn.seed)
         with timer.phase("gnn"):
-            scores["gnn"] = train_gnn(x, affiliate_relations(run.links.pairs, idx, cfg.min_link), yy, train, cfg.gnn)
+            rel = affiliate_relations(run.links.pairs, idx, cfg.min_link)
+            scores["gnn"] = train_gnn(x, rel, yy, train, cfg.gnn, progress=progress)
+            log.info("fraud: gnn trained on %d known labels over %d links (both directions), %d features",
+                     int(train.sum()), len(rel[0][0]) // 2, x.shape[1])
+    elif cfg.models:
+        log.info("fraud: gbm and gnn skipped (fewer than 5 known labels of a class)")
     scores["risk"] = scores[SHIPPED]
     return scores
 
@@ -172,19 +186,33 @@ def affiliate_relations(pairs: pd.DataFrame, idx: pd.Index, min_link: float) -> 
 
 
 def analyse(store: GraphStore, settings: Settings, cfg: FraudConfig | None = None, *,
-            networks: list[str] | None = None, label_file: Path | None = None) -> FraudRun:
+            networks: list[str] | None = None, label_file: Path | None = None,
+            progress: bool = False) -> FraudRun:
     """Run the whole detection read-only and return every intermediate result."""
     cfg = cfg or FraudConfig()
-    timer = Timer()
+    timer = Timer(progress, total=10 if cfg.models else 8)
+    try:
+        return _analyse(store, settings, cfg, networks, label_file, timer, progress)
+    finally:
+        timer.close()
+
+
+def _analyse(store: GraphStore, settings: Settings, cfg: FraudConfig, networks: list[str] | None,
+             label_file: Path | None, timer: Timer, progress: bool) -> FraudRun:
     notes: list[str] = []
     with timer.phase("affiliates"):
         aff = load_affiliates(store, networks)
+    log.info("fraud: %d affiliates%s", len(aff), f" of {', '.join(networks)}" if networks else "")
     with timer.phase("events"):
         db = EventDB(EventStore(settings.home / "events"), networks)
+        log.info("fraud: %d click and %d conversion events loaded", db.rows("clk"), db.rows("conv"))
     try:
         with timer.phase("identifiers"):
-            uses, totals = I.load_uses(store, db, aff, allowlist(store))
+            uses, totals = I.load_uses(store, db, aff, allowlist(store), progress=progress)
             weighted, links = I.build(uses, totals, cfg.links)
+            kinds = weighted["kind"].value_counts() if len(weighted) else pd.Series(dtype=int)
+            log.info("fraud: %d identifier uses (%s); %d links", len(weighted),
+                     ", ".join(f"{k} {v}" for k, v in kinds.items()) or "none", len(links.pairs))
         with timer.phase("behaviour"):
             raw = B.raw_figures(db) if not aff.empty else pd.DataFrame(columns=["id"])
             raw = raw[raw["id"].isin(set(aff["id"]))] if not raw.empty else raw
@@ -195,18 +223,25 @@ def analyse(store: GraphStore, settings: Settings, cfg: FraudConfig | None = Non
         anom, z = B.anomaly(feats)
         anom.index = pd.Index(feats["id"])
         z.index = pd.Index(feats["id"])
+        log.info("fraud: behaviour of %d affiliates, %d with clicks, %d at anomaly >= 0.5", len(feats),
+                 int((feats["clicks"] > 0).sum()) if len(feats) else 0, int((anom >= 0.5).sum()))
     no_clicks = int((feats["clicks"] == 0).sum()) if not feats.empty else 0
     if no_clicks:
         notes.append(f"{no_clicks} affiliates have no clicks (scored on accounts and conversions only)")
     with timer.phase("rings"):
         groups = R.communities(links.pairs, cfg.rings)
         rings = R.score_rings(groups, links.pairs, anom, cfg.rings)
+        log.info("fraud: %d candidate rings, %d flagged (%d members)", len(rings), sum(r.flagged for r in rings),
+                 sum(r.size for r in rings if r.flagged))
     with timer.phase("labels"):
         lab = known_labels(raw, store, set(aff["id"]), label_file, sorted(set(aff["network"].dropna())))
+        c = lab.counts()
+        log.info("fraud: known labels %d positive, %d negative (%s)", c["positive"], c["negative"],
+                 ", ".join(f"{k} {v}" for k, v in lab.origin.value_counts().items()) or "none")
     notes += lab.notes
     run = FraudRun(aff, weighted, links, feats, anom, z, rings, pd.DataFrame(), lab, raw, notes=notes)
     if not feats.empty:
-        run.scores = score_models(run, cfg, timer)
+        run.scores = score_models(run, cfg, timer, progress)
     else:
         run.scores = pd.DataFrame(columns=[*MODELS, "ring", "risk"])
         notes.append("no affiliates in the graph: nothing to score (import an affiliate network first)")

@@ -48,7 +48,7 @@ FONT = {ch: np.array([[c == "1" for c in row] for row in rows.split()], dtype=bo
 KIND_STYLE: dict[str, tuple[str, tuple[int, int, int]]] = {
     "device": ("D", (230, 159, 0)), "ip": ("I", (86, 180, 233)), "ip_network": ("N", (0, 114, 178)),
     "payment": ("P", (213, 94, 0)), "seller": ("S", (204, 121, 167)), "seller_reseller": ("S", (204, 121, 167)),
-    "referrer": ("R", (0, 158, 115)), "landing": ("L", (120, 120, 120)),
+    "referrer": ("R", (0, 158, 115)), "landing": ("L", (120, 120, 120)), "template": ("T", (160, 82, 45)),
 }
 
 

@@ -4,8 +4,11 @@
   precision and recall (a flagged ring matches a planted ring when each covers at least 80% of
   the other), node ROC-AUC and PR-AUC of every model, the false-positive rate on hard negatives
   (honest affiliates behind one office NAT or one owner's payment account), the quality of the
-  observable labels, and, because those labels are weak, the supervised models again with
-  stratified cross-validation on truth labels (what confirmed cases would give them).
+  observable labels, the supervised models trained on observable labels with stratified
+  cross-validation (the held-out fold's labels are never trained on; the GNN before and after
+  its input scaling fix and the unsupervised scores on the same folds), and, because those
+  labels are weak, the supervised models again with stratified cross-validation on truth
+  labels (what confirmed cases would give them).
 - :func:`generic` runs every model and baseline on a real labelled graph through the generic
   import (``graph.generic.read_graph``) with stratified k-fold cross-validation: the GNN
   (semi-supervised, relations by edge sign and direction), LightGBM on node figures, the
@@ -34,6 +37,7 @@ from gnn.fraud.detect import (
     model_matrix,
 )
 from gnn.fraud.model import GNNConfig, Relation, train_gnn
+from gnn.fraud.progress import bar
 from graph.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -74,7 +78,7 @@ def _truth_ids(run: FraudRun, ids: pd.Series) -> pd.Series:
 
 
 def planted(run: FraudRun, truth: Path, cfg: FraudConfig | None = None, folds: int = 5,
-            seed: int = 7) -> dict[str, Any]:
+            seed: int = 7, progress: bool = False) -> dict[str, Any]:
     cfg = cfg or FraudConfig()
     labels = pd.read_csv(truth / "fraud_labels.csv", dtype={"affiliate_id": str})
     rings = pd.read_csv(truth / "rings.csv", dtype=str)
@@ -96,6 +100,7 @@ def planted(run: FraudRun, truth: Path, cfg: FraudConfig | None = None, folds: i
                              "by_reason": {str(k): int(v) for k, v in lab.loc[hard, "hard_negative_reason"]
                                            .value_counts().items()}}
     out["honest_fpr"] = round(float((flagged.to_numpy() & honest).sum() / max(honest.sum(), 1)), 4)
+    out["template_sharers"] = template_sharers(run, lab.index, y, flagged.to_numpy(), cfg)
     ob = run.labels.y.reindex(lab.index).dropna()
     tl = (lab.loc[ob.index, "label"] == "fraud").astype(int)
     out["observable_labels"] = {**run.labels.counts(),
@@ -103,13 +108,67 @@ def planted(run: FraudRun, truth: Path, cfg: FraudConfig | None = None, folds: i
                                 "negatives_truly_fraud": int(((ob == 0) & (tl == 1)).sum()),
                                 "fraud_types_of_positives": {str(k): int(v) for k, v in lab.loc[
                                     ob[ob == 1].index, "fraud_type"].fillna("").value_counts().items()}}
-    out["cv_truth_labels"] = cv_truth(run, y, lab.index, cfg, folds, seed)
+    out["cv_observable_labels"] = cv_observable(run, y, lab.index, cfg, folds, seed, progress)
+    out["cv_truth_labels"] = cv_truth(run, y, lab.index, cfg, folds, seed, progress)
     out["timings"] = run.timings
     return out
 
 
-def cv_truth(run: FraudRun, y: np.ndarray, ids: pd.Index, cfg: FraudConfig, folds: int, seed: int
-             ) -> dict[str, dict[str, float]]:
+def template_sharers(run: FraudRun, ids: pd.Index, y: np.ndarray, flagged: np.ndarray,
+                     cfg: FraudConfig) -> dict[str, Any]:
+    """Honest affiliates that share a rare tracking template with another affiliate (a popular
+    link tool used by a few honest sites: hard negatives of the template identifier)."""
+    u = run.uses
+    t = u[(u["kind"] == "template") & (u["degree"] >= 2) & (u["degree"] <= cfg.links.max_degree)] \
+        if not u.empty and "degree" in u else u.iloc[0:0]
+    shares = ids.isin(set(t["affiliate"])) & (y == 0)
+    n = int(shares.sum())
+    return {"n": n, "flagged": int((flagged & shares).sum()),
+            "fpr": round(float((flagged & shares).sum() / n), 4) if n else float("nan"),
+            "templates_shared_by_2_to_max": int(t["ident"].nunique())}
+
+
+def cv_observable(run: FraudRun, y: np.ndarray, ids: pd.Index, cfg: FraudConfig, folds: int, seed: int,
+                  progress: bool = False) -> dict[str, dict[str, float]]:
+    """Models trained on the *observable* labels with stratified k-fold CV over the evaluated
+    affiliates: the observable labels of the held-out fold are dropped from training, the fold is
+    scored against truth. The GNN runs as shipped and as first shipped (standardised inputs:
+    ``gnn_standard``); the unsupervised scores are reported on the same folds."""
+    from dataclasses import replace
+
+    from sklearn.model_selection import StratifiedKFold
+
+    obs = run.labels.y
+    idx = pd.Index(run.features["id"])
+    if y.sum() < folds or (len(y) - y.sum()) < folds or obs.empty:
+        return {}
+    gfig = graph_figures(run.links.pairs, run.features["id"], cfg.rings.strong)
+    x, _ = model_matrix(run.features, gfig, drop_status=True)
+    rel = affiliate_relations(run.links.pairs, idx, cfg.min_link)
+    pos = idx.get_indexer(ids)
+    yo = obs.reindex(idx)
+    fixed = {m: run.scores[m].reindex(ids).fillna(0.0).to_numpy() for m in ("rings+behaviour", "anomaly", "rules")
+             if m in run.scores}
+    res: dict[str, list[dict[str, float]]] = {"gnn": [], "gnn_standard": [], "gbm": [], **{m: [] for m in fixed}}
+    split = StratifiedKFold(folds, shuffle=True, random_state=seed).split(pos, y)
+    for k, (_tr, te) in enumerate(bar(split, progress=progress, total=folds, desc="cv observable labels",
+                                      unit="fold")):
+        train = yo.notna().to_numpy().copy()
+        train[pos[te]] = False
+        if yo[train].sum() < 2 or (yo[train] == 0).sum() < 2:
+            continue
+        yy = yo.fillna(0).to_numpy(dtype=float)
+        res["gnn"].append(_metrics(y[te], train_gnn(x, rel, yy, train, cfg.gnn)[pos[te]]))
+        res["gnn_standard"].append(_metrics(y[te], train_gnn(x, rel, yy, train, replace(cfg.gnn, scaling="standard"))[pos[te]]))
+        res["gbm"].append(_metrics(y[te], gbm_scores(x, yy, train, seed)[pos[te]]))
+        for m, s in fixed.items():
+            res[m].append(_metrics(y[te], s[te]))
+        log.info("eval fraud: observable-label CV fold %d/%d (%d training labels)", k + 1, folds, int(train.sum()))
+    return {k: _mean(v) for k, v in res.items() if v}
+
+
+def cv_truth(run: FraudRun, y: np.ndarray, ids: pd.Index, cfg: FraudConfig, folds: int, seed: int,
+             progress: bool = False) -> dict[str, dict[str, float]]:
     """GNN and GBM trained on truth labels of k-1 folds, scored on the held-out fold."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -121,13 +180,15 @@ def cv_truth(run: FraudRun, y: np.ndarray, ids: pd.Index, cfg: FraudConfig, fold
     rel = affiliate_relations(run.links.pairs, idx, cfg.min_link)
     pos = idx.get_indexer(ids)
     res: dict[str, list[dict[str, float]]] = {"gnn": [], "gbm": []}
-    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(pos, y):
+    split = StratifiedKFold(folds, shuffle=True, random_state=seed).split(pos, y)
+    for k, (tr, te) in enumerate(bar(split, progress=progress, total=folds, desc="cv truth labels", unit="fold")):
         yy = np.zeros(len(idx))
         yy[pos] = y
         train = np.zeros(len(idx), dtype=bool)
         train[pos[tr]] = True
         res["gnn"].append(_metrics(y[te], train_gnn(x, rel, yy, train, cfg.gnn)[pos[te]]))
         res["gbm"].append(_metrics(y[te], gbm_scores(x, yy, train, seed)[pos[te]]))
+        log.info("eval fraud: truth-label CV fold %d/%d", k + 1, folds)
     return {k: _mean(v) for k, v in res.items()}
 
 
@@ -266,7 +327,7 @@ def _without_incoming(g: Any, nodes: np.ndarray) -> Any:
 
 def generic(edges: Path, labels: Path, nodes: Path | None = None, features: Path | None = None, *,
             seed: int = 7, folds: int = 5, positive: str | None = None, hide_incoming: bool = False,
-            gnn_cfg: GNNConfig | None = None) -> dict[str, Any]:
+            gnn_cfg: GNNConfig | None = None, progress: bool = False) -> dict[str, Any]:
     """Every model and baseline with stratified k-fold CV on a real labelled graph.
 
     ``hide_incoming``: the edges pointing into labelled nodes are removed before anything is
@@ -292,7 +353,8 @@ def generic(edges: Path, labels: Path, nodes: Path | None = None, features: Path
     full = _prepare(_without_incoming(g, lab_idx) if hide_incoming else g)
     res: dict[str, list[dict[str, float]]] = {"gnn": [], "gbm": [], "rules": [], "rev2": []}
     cfg = gnn_cfg or GNNConfig(seed=seed)
-    for k, (tr, te) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(lab_idx, y)):
+    split = StratifiedKFold(folds, shuffle=True, random_state=seed).split(lab_idx, y)
+    for k, (tr, te) in enumerate(bar(split, progress=progress, total=folds, desc="eval fraud", unit="fold")):
         x, rels, unsup = full
         yy = np.zeros(g.num_nodes)
         yy[lab_idx] = y
@@ -329,7 +391,8 @@ def _extra_features(feat: Any) -> np.ndarray | None:
 
 # ------------------------------------------------------------------------- raw click logs
 
-def click_log(path: Path, preset: str, *, top: int = 10, home: Path | None = None) -> dict[str, Any]:
+def click_log(path: Path, preset: str, *, top: int = 10, home: Path | None = None,
+              progress: bool = False) -> dict[str, Any]:
     """Import a click log through ``preset`` into a scratch HOME and report suspicious sources."""
     from gnn.fraud.detect import analyse
     from graph.ingest.mapping import load_mapping
@@ -344,7 +407,7 @@ def click_log(path: Path, preset: str, *, top: int = 10, home: Path | None = Non
         try:
             store.apply_schema()
             report = Importer(store, settings).run(path, mapping)
-            run = analyse(store, settings, FraudConfig(models=False))
+            run = analyse(store, settings, FraudConfig(models=False), progress=progress)
         finally:
             store.close()
     return click_findings(run, report.lines()[0], top)

@@ -2,9 +2,15 @@
 
 An identifier use is one affiliate's traffic (or account) touching one identifier: a device, an
 IP, an IP network (/24, /48), a payment account, a seller id from ads.txt / sellers.json, a
-referrer or landing domain. Uses come from the event store (clicks, with the file and row of
-their first occurrence) and from the graph (``PAID_TO``, ``SELLS_VIA``, and ``USED_DEVICE`` /
-``SEEN_FROM`` when the event store holds no clicks).
+referrer or landing domain, a click-tracking template. Uses come from the event store (clicks,
+with the file and row of their first occurrence) and from the graph (``PAID_TO``, ``SELLS_VIA``,
+the affiliate's ``tracking_template`` property, and ``USED_DEVICE`` / ``SEEN_FROM`` when the
+event store holds no clicks).
+
+A tracking template is compared with its ids stripped (:func:`normalise_template`): scheme, host
+and path (id-like path segments become ``{id}``) and the sorted parameter names, so
+``https://trk.x.io/r/1234?s={subid}&a=1234`` and ``https://TRK.x.io/r/987?a=987&s=…`` are one
+identifier.
 
 Two affiliates are linked by what they share, weighted by:
 
@@ -31,12 +37,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pandas as pd
 
 from gnn.fraud import queries as Q
 from gnn.fraud.eventdb import EventDB
+from gnn.fraud.progress import bar
 from graph.schema import check_label, check_rel_type
 from graph.store.base import GraphStore
 
@@ -45,10 +53,10 @@ log = logging.getLogger(__name__)
 #: weight of one kind of shared identifier in a link (traffic kinds and account kinds)
 KIND_WEIGHTS: dict[str, float] = {
     "device": 1.0, "ip": 1.0, "ip_network": 0.5, "payment": 1.0, "seller": 1.0,
-    "seller_reseller": 0.1, "referrer": 0.5, "landing": 0.1,
+    "seller_reseller": 0.1, "referrer": 0.5, "landing": 0.1, "template": 0.5,
 }
 #: kinds that are accounts (shared ownership), the rest is traffic
-ACCOUNT_KINDS = ("payment", "seller", "seller_reseller")
+ACCOUNT_KINDS = ("payment", "seller", "seller_reseller", "template")
 #: event column (or SQL expression) -> identifier kind
 EVENT_KINDS = {
     "device": "device", "ip": "ip", "ip_network": "ip_network",
@@ -60,6 +68,8 @@ EVENT_KINDS = {
 EVENT_KIND_NAMES = {"device": "device", "ip": "ip", "ip_network": "ip_network", "referrer": "referrer",
                     "landing_domain": "landing", "app": "landing"}
 SRC = re.compile(r"src-([0-9a-f]{12})-\d+\.parquet$")
+#: a path segment that is an id (digits, a placeholder, hex, or a token with digits) in a template
+ID_SEGMENT = re.compile(r"^(\{[^{}]*\}|%7B.*%7D|\d+|[0-9a-f]{8,}|(?=[^/]*\d)[A-Za-z0-9_.~-]{6,})$", re.I)
 TOTALS_SQL = "SELECT network, affiliate, count(*) AS total FROM clk GROUP BY ALL"
 #: one identifier kind from the click events ({expr} is one of :data:`EVENT_KINDS`)
 USES_SQL = """SELECT network, affiliate, {expr} AS ident, count(*) AS n,
@@ -104,7 +114,7 @@ def _file_uri(files: pd.Series, rows: pd.Series, uris: dict[str, str]) -> list[s
     return (base + suffix).tolist()
 
 
-def event_uses(db: EventDB, uris: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def event_uses(db: EventDB, uris: dict[str, str], progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Identifier uses and click totals from the click events."""
     cols = ["affiliate", "kind", "ident", "n", "first", "last", "source"]
     have = db.columns["clk"]
@@ -112,12 +122,11 @@ def event_uses(db: EventDB, uris: dict[str, str]) -> tuple[pd.DataFrame, pd.Data
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=["affiliate", "total"])
     totals = db.df(TOTALS_SQL)
     frames = []
-    for col, expr in EVENT_KINDS.items():
-        if col not in have:
-            continue
-        df = db.df(USES_SQL.format(expr=expr))
+    for col in bar([c for c in EVENT_KINDS if c in have], progress=progress, desc="identifier kinds", unit="kind"):
+        df = db.df(USES_SQL.format(expr=EVENT_KINDS[col]))
         df["kind"] = EVENT_KIND_NAMES[col]
         frames.append(df)
+        log.debug("fraud: %d %s uses from the click events", len(df), EVENT_KIND_NAMES[col])
     if not frames:
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=["affiliate", "total"])
     uses = pd.concat(frames, ignore_index=True)
@@ -132,8 +141,8 @@ def _ids(networks: pd.Series, affiliates: pd.Series) -> pd.Series:
 
 
 def graph_uses(store: GraphStore, affiliates: pd.DataFrame, with_traffic: bool) -> pd.DataFrame:
-    """Account identifiers from the graph (payment, seller ids), and traffic identifiers from the
-    aggregated ``USED_DEVICE`` / ``SEEN_FROM`` edges when ``with_traffic``."""
+    """Account identifiers from the graph (payment, seller ids, tracking templates), and traffic
+    identifiers from the aggregated ``USED_DEVICE`` / ``SEEN_FROM`` edges when ``with_traffic``."""
     frames = []
     pay = pd.DataFrame(Q.read_all(store, Q.PAID_TO))
     if not pay.empty:
@@ -147,6 +156,9 @@ def graph_uses(store: GraphStore, affiliates: pd.DataFrame, with_traffic: bool) 
     sellers = seller_uses(store, affiliates)
     if not sellers.empty:
         frames.append(sellers)
+    templates = template_uses(store)
+    if not templates.empty:
+        frames.append(templates)
     cols = ["affiliate", "kind", "ident", "n", "first", "last", "source"]
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
@@ -158,6 +170,42 @@ def _per_use(df: pd.DataFrame, kind: str) -> pd.DataFrame:
         first=("period", "min"), last=("period", "max"), source=("source", "first"))
     g["kind"] = kind
     return g
+
+
+def normalise_template(url: object) -> str | None:
+    """A tracking template with its ids stripped: ``scheme://host/path?sorted&param&names``.
+
+    Scheme and host are lower-cased (``www.`` dropped), id-like path segments become ``{id}``,
+    parameter values are dropped; a template without a scheme counts as ``https``. ``None`` for an
+    empty or unparseable value.
+    """
+    if not isinstance(url, str) or not url.strip():
+        return None
+    text = url.strip()
+    try:
+        parts = urlsplit(text if "://" in text else "//" + text)
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return None
+    if not host:
+        return None
+    segs = ["{id}" if ID_SEGMENT.match(seg) else seg.lower() for seg in parts.path.split("/") if seg]
+    names = sorted({k.strip().lower() for k, _v in parse_qsl(parts.query, keep_blank_values=True) if k.strip()})
+    path = "/" + "/".join(segs) if segs else ""
+    return f"{parts.scheme.lower() or 'https'}://{host}{port}{path}" + ("?" + "&".join(names) if names else "")
+
+
+def template_uses(store: GraphStore) -> pd.DataFrame:
+    """Each affiliate's normalised tracking template (an account-like identifier, counted once),
+    citing the affiliate's row in the network export."""
+    cols = ["affiliate", "kind", "ident", "n", "first", "last", "source"]
+    df = pd.DataFrame(Q.read_all(store, Q.TEMPLATES), columns=["affiliate", "template", "source", "first", "last"])
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["ident"] = df["template"].map(normalise_template)
+    df = df.dropna(subset=["ident"]).drop_duplicates(["affiliate", "ident"])
+    return df.assign(kind="template", n=1)[cols]
 
 
 def seller_uses(store: GraphStore, affiliates: pd.DataFrame) -> pd.DataFrame:
@@ -185,13 +233,13 @@ def seller_uses(store: GraphStore, affiliates: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_uses(store: GraphStore, db: EventDB, affiliates: pd.DataFrame,
-              allow: Iterable[str] = ()) -> tuple[pd.DataFrame, pd.Series]:
+              allow: Iterable[str] = (), progress: bool = False) -> tuple[pd.DataFrame, pd.Series]:
     """Every identifier use of the affiliates, and each affiliate's click total.
 
     Identifiers on the allow-list (dismissed cases: an office NAT, a shared agency account) are
     dropped here, so they never link anybody.
     """
-    uses, totals = event_uses(db, source_uris(store))
+    uses, totals = event_uses(db, source_uris(store), progress)
     known = set(affiliates["id"])
     uses = uses[uses["affiliate"].isin(known)]
     g = graph_uses(store, affiliates, with_traffic=uses.empty)

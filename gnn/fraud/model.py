@@ -3,14 +3,21 @@
 The graph is given as relations (``src, dst, weight`` arrays): for affiliates, one relation of
 shared-identifier links (both directions); for a signed trust network, positive and negative
 ratings, each in both directions. Every layer sums one weighted ``GraphConv`` per relation
-(``aggr='mean'``), so messages from fraud rings and from distrust stay apart. Node features
-are standardised; the loss uses the labelled nodes only (class-weighted BCE), and every node
-gets a score. torch is imported inside the functions, so importing this module is cheap.
+(``aggr='mean'``), so messages from fraud rings and from distrust stay apart. The loss uses the
+labelled nodes only (class-weighted BCE), and every node gets a score. torch is imported inside
+the functions, so importing this module is cheap.
+
+Node features are mapped through their empirical quantiles to a standard normal
+(``scaling='quantile'``, fitted on all nodes, no labels). Plain standardisation
+(``'standard'``, the first version) left heavy-tailed figures (clicks per day, orphan share)
+at z of 10-20 for the unlabelled fraud, far outside the range of the few labelled nodes, where
+a ReLU network extrapolates arbitrarily; tree models (the GBM) are invariant to this transform.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -27,6 +34,7 @@ class GNNConfig:
     dropout: float = 0.5
     seed: int = 7
     threads: int = 1  # a 2-core machine shared with other jobs: more threads were 4x slower
+    scaling: Literal["quantile", "standard"] = "quantile"  # see the module docstring
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -36,12 +44,29 @@ def standardise(x: np.ndarray) -> np.ndarray:
     return np.nan_to_num((x - mu) / np.where(sd > 0, sd, 1.0)).astype(np.float32)
 
 
+def quantile_normal(x: np.ndarray) -> np.ndarray:
+    """Each column through its empirical CDF to a standard normal, bounded at about ±5.2 (the
+    smallest value, often a mass of zeros, maps to the lower bound)."""
+    from sklearn.preprocessing import QuantileTransformer
+
+    x = np.nan_to_num(np.asarray(x, dtype=np.float64))
+    if x.shape[0] < 2:
+        return np.zeros_like(x, dtype=np.float32)
+    q = QuantileTransformer(n_quantiles=min(1000, x.shape[0]), output_distribution="normal",
+                            subsample=1_000_000, random_state=0)
+    return np.asarray(q.fit_transform(x), dtype=np.float32)
+
+
+def scale(x: np.ndarray, how: str) -> np.ndarray:
+    return quantile_normal(x) if how == "quantile" else standardise(x)
+
+
 def both_directions(src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> Relation:
     return (np.concatenate([src, dst]), np.concatenate([dst, src]), np.concatenate([weight, weight]))
 
 
 def train_gnn(x: np.ndarray, relations: list[Relation], y: np.ndarray, train: np.ndarray,
-              cfg: GNNConfig = GNNConfig()) -> np.ndarray:
+              cfg: GNNConfig = GNNConfig(), progress: bool = False) -> np.ndarray:
     """Train on the nodes where ``train`` is True (``y`` 0/1) and return a score per node."""
     import warnings
 
@@ -55,7 +80,7 @@ def train_gnn(x: np.ndarray, relations: list[Relation], y: np.ndarray, train: np
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     n = x.shape[0]
-    xt = torch.from_numpy(standardise(x))
+    xt = torch.from_numpy(scale(x, cfg.scaling))
     rels = [(torch.from_numpy(np.vstack([s, d]).astype(np.int64)), torch.from_numpy(w.astype(np.float32)))
             for s, d, w in relations if len(s)]
 
@@ -87,7 +112,9 @@ def train_gnn(x: np.ndarray, relations: list[Relation], y: np.ndarray, train: np
     pos = float(yt[mask].sum())
     neg = float(mask.sum()) - pos
     loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(neg / max(pos, 1.0)))
-    for _ in range(cfg.epochs):
+    from gnn.fraud.progress import bar
+
+    for _ in bar(range(cfg.epochs), progress=progress, desc="gnn", unit="epoch"):
         model.train()
         opt.zero_grad()
         loss = loss_fn(model(xt)[mask], yt[mask])

@@ -23,6 +23,15 @@ RETURN p.id AS node, t.id AS topic, t.name AS name, c.score AS score"""
 PAID_TO = """MATCH (a:Affiliate)-[r:PAID_TO]->(p:PaymentAccount)
 RETURN a.id AS affiliate, p.id AS ident, r.period AS period, r.count AS n, r.source AS source"""
 
+#: the template's source is the affiliate's row in the network export (the row its PAID_TO came
+#: from, in the same file); the node's own ``source`` names the last import that touched it
+TEMPLATES = """MATCH (a:Affiliate)
+WHERE a.tracking_template IS NOT NULL AND a.tracking_template <> ''
+OPTIONAL MATCH (a)-[r:PAID_TO]->(:PaymentAccount)
+WITH a, collect(r.source) AS rows
+RETURN a.id AS affiliate, a.tracking_template AS template, coalesce(head(rows), a.source) AS source,
+       a.first_seen AS first, a.last_seen AS last"""
+
 SELLS_VIA = """MATCH (p)-[r:SELLS_VIA]->(s:SellerAccount)
 RETURN p.id AS node, p.domain AS domain, s.id AS ident, r.relationship AS relationship,
        r.source AS source"""

@@ -17,6 +17,7 @@ from gnn.fraud import alerts as A
 from gnn.fraud import queries as Q
 from gnn.fraud import rings as R
 from gnn.fraud.detect import MODEL_VERSION, FraudConfig, FraudRun, Timer, analyse, risk_evidence_all
+from gnn.fraud.progress import bar
 from graph.settings import Settings
 from graph.store.base import GraphStore
 from graph.writers import Provenance, new_run_id, now_iso
@@ -53,11 +54,11 @@ def save_cache(settings: Settings, run: FraudRun, run_id: str) -> Path:
 
 
 def write_risk(store: GraphStore, run: FraudRun, evidence: dict[str, dict[str, Any]], run_id: str,
-               batch: int = 2000) -> int:
+               batch: int = 2000, progress: bool = False) -> int:
     rows = [{"id": aff, "risk": round(float(r), 4), "evidence": json.dumps(evidence.get(aff, {}), sort_keys=True)}
             for aff, r in run.scores["risk"].items()]
     n = 0
-    for i in range(0, len(rows), batch):
+    for i in bar(range(0, len(rows), batch), progress=progress, desc="risk", unit="batch"):
         res = store.write(Q.SET_RISK, {"rows": rows[i:i + batch], "run_id": run_id}).rows
         n += int(res[0]["n"]) if res else 0
     return n
@@ -65,12 +66,12 @@ def write_risk(store: GraphStore, run: FraudRun, evidence: dict[str, dict[str, A
 
 def run_fraud(store: GraphStore, settings: Settings, cfg: FraudConfig | None = None, *,
               networks: list[str] | None = None, label_file: Path | None = None,
-              write: bool = True) -> tuple[FraudRun, dict[str, Any]]:
+              write: bool = True, progress: bool = False) -> tuple[FraudRun, dict[str, Any]]:
     """Analyse and (unless ``write`` is False) write rings, risk, alerts and the cache."""
     cfg = cfg or FraudConfig()
     previous = [p for p in Q.read_all(store, Q.RINGS) if p.get("status") != "retired"]
     existing = Q.read_all(store, Q.ALERTS)
-    run = analyse(store, settings, cfg, networks=networks, label_file=label_file)
+    run = analyse(store, settings, cfg, networks=networks, label_file=label_file, progress=progress)
     stats: dict[str, Any] = {}
     if not write or run.features.empty:
         return run, stats
@@ -89,11 +90,14 @@ def run_fraud(store: GraphStore, settings: Settings, cfg: FraudConfig | None = N
         planned = A.plan(run.rings, evidence, previous, run.z, run.scores["risk"], prev_risk, existing,
                          now[:10], cfg.risk_threshold, cfg.risk_jump, revs)
         stats["alerts"] = A.write(store, planned, existing, prov, now)
-        stats["risk_written"] = write_risk(store, run, revs, run_id)
+        stats["risk_written"] = write_risk(store, run, revs, run_id, progress=progress)
     with timer.phase("cache"):
         save_cache(settings, run, run_id)
     run.timings.update(timer.times)
     stats["run_id"] = run_id
+    log.info("fraud: wrote %d rings (%d flagged), %d alerts (%d new), risk of %d affiliates; cache refreshed",
+             stats["rings"].get("rings", 0), stats["rings"].get("flagged", 0), stats["alerts"].get("alerts", 0),
+             stats["alerts"].get("new", 0), stats["risk_written"])
     return run, stats
 
 

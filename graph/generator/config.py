@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from graph.errors import InputError
 
-GENERATOR_VERSION = "1.0.2"
+GENERATOR_VERSION = "1.1.0"
 
 #: First month of the timeline; months are counted from here.
 START_YEAR, START_MONTH = 2023, 9

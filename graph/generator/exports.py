@@ -3,6 +3,9 @@
 Mess is deliberate and recorded in truth/entities.csv: name variants, duplicate partners
 under several crm_ids, missing values, stray whitespace, one date format per file, amounts in
 EUR/USD/GBP, garbage rows that importers must quarantine.
+
+The network's ``affiliates.csv`` carries each affiliate's ``tracking_template`` (its click-tracking
+URL, ids filled in; see :func:`tracking_templates`), an identifier shared inside planted rings.
 """
 
 from __future__ import annotations
@@ -83,6 +86,56 @@ def _mess(df: pd.DataFrame, cols: list[str], rng: np.random.Generator, p_na: flo
         vals[ws] = np.array([f" {v}  " if v else v for v in vals[ws]], dtype=object)
         df[col] = vals
     return df
+
+
+NETWORK_TRACKER = "https://trk.gen-net.example/c"
+POPULAR_TRACKERS = ("https://go.linkpilot.example/t", "https://l.clickstack.example/r",
+                    "https://track.affboost.example/click", "https://s.dealrelay.example/go")
+
+
+def tracking_templates(cfg: ScaleConfig, p: Partners, net: Network, rng: np.random.Generator) -> list[str]:
+    """The click-tracking URL template of each network affiliate, its ids filled in.
+
+    Honest affiliates mostly use the network's default template (``NETWORK_TRACKER``) or a
+    personal one on their own domain; a few small groups of honest affiliates share a popular
+    third-party link tool (hard negatives, like the office NATs); the members of a planted ring
+    share their ring's tracker host and path (a few keep the network default).
+    """
+    na = len(net.aff)
+    pid = net.pub_id.tolist()
+    u = rng.random((na, 3))
+    out: list[str] = []
+    for j in range(na):
+        dom = p.domains[int(net.aff[j])]
+        if u[j, 0] < 0.62:
+            out.append(f"{NETWORK_TRACKER}?aff={pid[j]}&sub={{subid}}")
+        elif u[j, 1] < 0.5:
+            out.append(f"https://trk.{dom}/c?aff={pid[j]}&sub={{subid}}")
+        else:
+            q = "url={landing}&sub={subid}" if u[j, 2] < 0.5 else "sub={subid}&url={landing}"
+            out.append(f"https://{dom}/go/{pid[j]}?{q}")
+    free = (net.label == 0) & (np.array(net.hard_neg, dtype=object) == "")
+    for g in range(max(2, cfg.office_nats)):
+        members = rng.choice(np.flatnonzero(free), size=int(rng.integers(3, 9)), replace=False)
+        free[members] = False
+        base = POPULAR_TRACKERS[g % len(POPULAR_TRACKERS)] + (f"/{g}" if g >= len(POPULAR_TRACKERS) else "")
+        for a in members.tolist():
+            out[a] = f"{base}/{pid[a]}?campaign={{subid}}&pub={pid[a]}"
+    for rg in net.rings:
+        members = rng.permutation(np.asarray(rg["members"]))
+        host = (words.BRAND_A[int(rng.integers(len(words.BRAND_A)))].lower()
+                + words.BRAND_B[int(rng.integers(len(words.BRAND_B)))] + f"-{int(rng.integers(10, 99))}"
+                + (".com", ".net", ".io", ".click")[int(rng.integers(4))])
+        path = ("r", "go", "t", "c")[int(rng.integers(4))]
+        n_tpl = max(2, int(len(members) * rng.uniform(0.6, 1.0)))
+        for a in members[:n_tpl].tolist():
+            out[a] = f"https://trk.{host}/{path}/{pid[a]}?s={{subid}}&a={pid[a]}&u={{landing}}"
+    upper = rng.random(na) < 0.03  # a few typed by hand: scheme and host in capitals
+    for a in np.flatnonzero(upper).tolist():
+        scheme, rest = out[a].split("://", 1)
+        host, tail = rest.split("/", 1)
+        out[a] = f"{scheme.upper()}://{host.upper()}/{tail}"
+    return out
 
 
 def write_all(cfg: ScaleConfig, p: Partners, b: Brands, c: Campaigns, net: Network,
@@ -210,6 +263,9 @@ def write_all(cfg: ScaleConfig, p: Partners, b: Brands, c: Campaigns, net: Netwo
         rows.append({"publisher_id": pid, "name": nm, "website": url_variant(p.domains[i], rng),
                      "payment_account": net.payment[j], "joined": _day(int(net.join_month[j]), rng),
                      "country": words.COUNTRIES[int(p.country[i])], "status": "active"})
+    # drawn after every other draw of this file, so the other exports stay byte-identical
+    for row, tpl in zip(rows, tracking_templates(cfg, p, net, rng), strict=True):
+        row["tracking_template"] = tpl
     _csv(pd.DataFrame(rows), obs / "network" / "affiliates.csv")
     counts["network_affiliates"] = len(rows)
     adv_name = np.array([b.names[x].split(" ")[0] if x % 3 else b.names[x] for x in range(b.n)], dtype=object)

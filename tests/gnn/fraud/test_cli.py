@@ -26,7 +26,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
                          ("clicks-2024-05.csv.gz", "generator-clicks")):
         res = _run(h, "import", str(world / name), "--preset", preset)
         assert res.exit_code == 0, res.output
-    res = _run(h, "fraud", "--no-models")
+    res = _run(h, "fraud", "--no-models", "--no-progress")
     assert res.exit_code == 0, res.output
     assert "1 flagged (4 members)" in res.output and "FLAGGED" in res.output
     return h
@@ -91,6 +91,6 @@ def test_eval_fraud_on_a_generic_signed_graph(tmp_path: Path) -> None:
     assert doc["models"]["gnn"]["roc_auc"] > 0.9 and doc["models"]["rules"]["roc_auc"] > 0.9
     assert doc["labels"]["unknown_ids"] == 1  # the labelled id that is not in the graph is reported
     table = _run(tmp_path / "h", "eval", "fraud", "--edges", str(edges), "--labels", str(labels), "--folds", "2",
-                 "--hide-incoming")
+                 "--hide-incoming", "--no-progress")
     assert table.exit_code == 0 and "(shipped)" in table.output and "1 labelled ids are not in the graph" in \
         table.output

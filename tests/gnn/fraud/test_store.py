@@ -18,7 +18,16 @@ from gnn.fraud.trace import TraceIndex, trace
 from graph.errors import InputError
 from graph.settings import load_settings
 from graph.store.base import GraphStore
-from tests.gnn.fraud.world import OFFICE, OWNER, RING_IDS, SILENT, aff, import_world, write_world
+from tests.gnn.fraud.world import (
+    OFFICE,
+    OWNER,
+    RING_IDS,
+    SILENT,
+    TOOL,
+    aff,
+    import_world,
+    write_world,
+)
 
 FAST = FraudConfig(models=False)
 
@@ -37,7 +46,19 @@ def test_fraud_stage_end_to_end(store: GraphStore, world: Path, tmp_path: Path) 
     assert stats["alerts"]["new_ring"] == 1 and stats["rings"]["flagged"] == 1
     flagged = set(run.scores.index[run.scores["risk"] >= 0.5])
     assert flagged == ring_members  # not the office NAT, not the shared-payment owner, not everybody
-    assert {aff(p) for p in OFFICE + OWNER}.isdisjoint(flagged)
+    assert {aff(p) for p in OFFICE + OWNER + TOOL}.isdisjoint(flagged)
+    # tracking templates: imported as an affiliate property, compared with their ids stripped
+    tpl = run.uses[run.uses["kind"] == "template"].set_index("affiliate")["ident"]
+    assert {tpl[aff(p)] for p in RING_IDS} == {"https://trk.quickcash-77.click/r/{id}?a&s"}
+    assert {tpl[aff(p)] for p in TOOL} == {"https://go.linkpilot.example/t/{id}?campaign&pub"}
+    t_src = run.uses.loc[run.uses["kind"] == "template", "source"]
+    assert t_src.str.contains("affiliates.csv#row=").all()  # the affiliate's row in the network export
+    ring_ev = run.links.evidence[run.links.evidence["a"].isin(ring_members) & run.links.evidence["b"].isin(ring_members)]
+    assert (ring_ev["kind"] == "template").sum() == len(RING_IDS) * (len(RING_IDS) - 1) // 2
+    t_uses = run.uses[run.uses["kind"] == "template"]
+    common = t_uses[t_uses["ident"].str.contains("gen-net")]  # the network's default template
+    assert common["degree"].iloc[0] >= 10
+    assert common["weight"].max() < t_uses.loc[t_uses["affiliate"] == aff(RING_IDS[0]), "weight"].iloc[0]
     assert SILENT and aff(SILENT) in run.scores.index  # no clicks: scored, no crash
     assert any("no clicks" in n for n in run.notes)
     devices = run.uses[run.uses["kind"] == "device"]

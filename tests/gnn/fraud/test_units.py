@@ -196,3 +196,47 @@ def test_evidence_json_is_versioned_and_names_nodes() -> None:
     doc = json.loads(json.dumps(ev["ring:abc"]))
     assert doc["v"] == 1 and doc["nodes"] == ["ring:abc", "a1", "a2"]
     assert doc["identifiers"][0]["members"] == ["a1", "a2"]
+
+
+@pytest.mark.parametrize(("url", "norm"), [
+    ("https://trk.x.io/r/1234?s={subid}&a=1234&u={landing}", "https://trk.x.io/r/{id}?a&s&u"),
+    ("HTTPS://TRK.X.IO/r/987?u=&a=987&s=zz", "https://trk.x.io/r/{id}?a&s&u"),  # case, order, values
+    (" https://www.site.fr/go/ab12cd34ef?sub={subid} ", "https://site.fr/go/{id}?sub"),
+    ("trk.site.fr/c?aff=1", "https://trk.site.fr/c?aff"),
+    ("https://a.example/deals/summer-sale", "https://a.example/deals/summer-sale"),  # words are kept
+    ("", None), ("   ", None), ("http://[broken", None), (None, None),
+])
+def test_tracking_templates_compare_with_their_ids_stripped(url: str | None, norm: str | None) -> None:
+    assert I.normalise_template(url) == norm
+
+
+def test_a_shared_tracking_template_is_a_rare_account_link() -> None:
+    rows = [(f"a{i}", "template", "https://trk.net.example/c?aff&sub", 1) for i in range(12)]
+    rows += [("r1", "template", "https://trk.ring.io/r/{id}?a", 1), ("r2", "template", "https://trk.ring.io/r/{id}?a", 1)]
+    weighted, links = I.build(_uses(rows), pd.Series(dtype=float))
+    ring = links.pairs[(links.pairs["a"] == "r1") & (links.pairs["b"] == "r2")]
+    assert len(ring) == 1 and ring["account"].iloc[0] == pytest.approx(I.KIND_WEIGHTS["template"])
+    assert ring["traffic"].iloc[0] == 0.0
+    common = weighted[weighted["ident"].str.contains("trk.net")]
+    assert (common["weight"] < weighted.loc[weighted["affiliate"] == "r1", "weight"].iloc[0]).all()
+
+
+def test_gnn_inputs_are_quantile_scaled_and_bounded() -> None:
+    from gnn.fraud.model import quantile_normal, standardise
+
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.lognormal(0, 2, 500), np.r_[np.zeros(400), rng.random(100)]]
+    q = quantile_normal(x)
+    assert q.dtype == np.float32 and np.abs(q).max() < 5.3  # heavy tails are bounded
+    assert np.abs(standardise(x)).max() > 8  # plain z-scores are not
+    order = np.argsort(x[:, 0])
+    assert (np.diff(q[order, 0]) >= -1e-6).all()  # monotone: ranks are kept
+    assert len(np.unique(q[:400, 1])) == 1  # ties stay tied
+    assert quantile_normal(np.ones((1, 3))).shape == (1, 3)
+
+
+def test_progress_bars_are_off_on_request() -> None:
+    from gnn.fraud.progress import bar
+
+    assert bar(range(3), progress=False).disable is True
+    assert list(bar(range(3), progress=False)) == [0, 1, 2]

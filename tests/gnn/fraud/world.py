@@ -6,8 +6,11 @@
 - one ring of ``RING`` affiliates sharing four devices, three datacenter IPs and one payment
   account, most of their traffic on those, with clicks that convert within seconds (click
   injection), many refunded;
-- hard negatives: three honest affiliates behind one office NAT (a few clicks each), and two
-  honest sites of one owner sharing a payment account;
+- hard negatives: three honest affiliates behind one office NAT (a few clicks each), two
+  honest sites of one owner sharing a payment account, and three honest affiliates using one
+  popular link tool's tracking template (``TOOL``);
+- tracking templates: the ring shares one tracker host and path (its ids differ per member);
+  the other honest affiliates use the network's default template or one on their own domain;
 - a default device id ``00000000-…`` on 5% of everybody's clicks (an identifier of everybody);
 - one affiliate with no clicks at all.
 """
@@ -24,6 +27,8 @@ HONEST, RING = 24, 4
 RING_IDS = [str(900 + i) for i in range(RING)]
 OFFICE = ["100", "101", "102"]
 OWNER = ["103", "104"]
+TOOL = ["105", "106", "107"]
+RING_TEMPLATE = "https://trk.quickcash-77.click/r/{id}?a={id}&s={{subid}}"
 SILENT = "199"
 DEFAULT_DEVICE = "00000000-0000-0000-0000-000000000000"
 
@@ -39,8 +44,13 @@ def write_world(out: Path, seed: int = 7) -> Path:
             pay = "FR7611112222333344445555"
         if pid in RING_IDS:
             pay = "FR7699998888777766665555"
+        tpl = (RING_TEMPLATE.format(id=pid) if pid in RING_IDS
+               else f"https://go.linkpilot.example/t/{pid}?campaign={{subid}}&pub={pid}" if pid in TOOL
+               else f"https://trk.gen-net.example/c?aff={pid}&sub={{subid}}" if int(pid) % 2
+               else f"https://site{pid}.example/go/{pid}?sub={{subid}}")
         affs.append({"publisher_id": pid, "name": f"Site {pid}", "website": f"https://site{pid}.example",
-                     "payment_account": pay, "joined": "2024-01-10", "country": "FR", "status": "active"})
+                     "payment_account": pay, "joined": "2024-01-10", "country": "FR", "status": "active",
+                     "tracking_template": tpl})
     pd.DataFrame(affs).to_csv(out / "affiliates.csv", index=False)
     clicks: list[dict[str, object]] = []
     convs: list[dict[str, object]] = []
