@@ -8,23 +8,33 @@ The graph receives aggregates only (:func:`aggregate`): per affiliate and period
 ``USED_DEVICE`` / ``SEEN_FROM`` edges with counts, and behaviour figures (clicks, distinct devices
 and networks, conversions, commission, empty-referrer and night shares, ...) kept in
 ``events/aggregates/affiliate_period.parquet`` and, as versioned JSON, on the Affiliate node.
+The events of the periods are read into DuckDB once; the edges of those periods are deleted and
+created again (CREATE, grouped by affiliate, in statements of 50k rows), identifier nodes MERGEd
+from plain id lists, so a recomputation writes each fact once with the usual provenance.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graph.ingest import queries as Q
 from graph.store.base import GraphStore
-from graph.writers import GraphWriter
+from graph.writers import GraphWriter, now_iso
+
+log = logging.getLogger(__name__)
 
 KINDS = ("click", "conversion")
 AFFILIATE_ID = "affiliate:{network}:{network_id}"
@@ -60,13 +70,26 @@ class EventStore:
         """Write a chunk of events (with a ``ts`` UTC timestamp column); return the days written."""
         if frame.empty:
             return set()
-        day = frame["ts"].dt.strftime("%Y-%m-%d")
+        return self.append_table(kind, sid, part, pa.Table.from_pandas(frame.reset_index(drop=True),
+                                                                       preserve_index=False))
+
+    def append_table(self, kind: str, sid: str, part: int, table: pa.Table) -> set[str]:
+        """Write an Arrow block of events: one file per day it covers, rows in their order."""
+        if table.num_rows == 0:
+            return set()
+        day = pc.strftime(table.column("ts"), format="%Y-%m-%d")
+        order = pc.sort_indices(day)  # stable: rows keep their order within a day
+        day = day.take(order).combine_chunks()
+        table = table.take(order)
+        ends = np.flatnonzero(np.asarray(pc.not_equal(day[1:], day[:-1]).to_numpy(zero_copy_only=False))) + 1
+        starts = np.concatenate([[0], ends])
+        stops = np.concatenate([ends, [table.num_rows]])
         written = set()
-        for d, g in frame.groupby(day, sort=True):
+        for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+            d = day[a].as_py()
             folder = self._kind_dir(kind) / f"day={d}"
             folder.mkdir(parents=True, exist_ok=True)
-            table = pa.Table.from_pandas(g.reset_index(drop=True), preserve_index=False)
-            pq.write_table(table, folder / f"src-{sid}-{part:05d}.parquet", compression="zstd")
+            pq.write_table(table.slice(a, b - a), folder / f"src-{sid}-{part:05d}.parquet", compression="zstd")
             written.add(str(d))
         return written
 
@@ -93,6 +116,24 @@ class EventStore:
                 return pd.DataFrame()
             con.read_parquet(files, union_by_name=True).create_view("ev")
             return con.execute(sql, params or []).df()
+        finally:
+            con.close()
+
+    @contextmanager
+    def loaded(self, kind: str, network: str, periods: list[str]) -> Iterator[Any]:
+        """A DuckDB connection holding the events of ``kind``, ``network`` and ``periods`` as
+        the table ``ev`` (with a ``_period`` column), read from Parquet once for several
+        queries; ``None`` when there are no files."""
+        import duckdb
+
+        files = self.files(kind, periods)
+        if not files:
+            yield None
+            return
+        con = duckdb.connect()
+        try:
+            con.execute(LOAD_SQL, [files, network, periods])
+            yield con
         finally:
             con.close()
 
@@ -137,19 +178,23 @@ class EventStore:
 
 # --------------------------------------------------------------------------------- aggregates
 
-EDGE_SQL = """SELECT affiliate, strftime(ts, '%Y-%m') AS period, {col} AS dst, count(*) AS n,
-  {version} AS version
-FROM ev WHERE network = ? AND {col} IS NOT NULL AND {col} <> ''
-  AND strftime(ts, '%Y-%m') IN (SELECT unnest(?::VARCHAR[]))
-GROUP BY ALL"""
+#: the events of one network and some periods, read from Parquet once for the queries below
+LOAD_SQL = """CREATE TABLE ev AS
+SELECT *, strftime(ts, '%Y-%m') AS _period FROM read_parquet(?, union_by_name = true)
+WHERE network = ? AND strftime(ts, '%Y-%m') IN (SELECT unnest(?::VARCHAR[]))"""
 
-BEHAVIOUR_SQL = """SELECT affiliate, strftime(ts, '%Y-%m') AS period, count(*) AS clicks,
+EDGE_SQL = """SELECT affiliate, _period AS period, {col} AS dst, count(*) AS n, {version} AS version
+FROM ev WHERE {col} IS NOT NULL AND {col} <> ''
+GROUP BY ALL
+ORDER BY affiliate"""
+
+BEHAVIOUR_SQL = """SELECT affiliate, _period AS period, count(*) AS clicks,
   count(DISTINCT device) AS devices, count(DISTINCT ip_network) AS networks, count(DISTINCT ip) AS ips,
   avg(CASE WHEN referrer IS NULL OR referrer = '' THEN 1 ELSE 0 END) AS empty_referrer_share,
   avg(CASE WHEN hour(ts) < 6 THEN 1 ELSE 0 END) AS night_share,
   count(*) / greatest(count(DISTINCT device), 1) AS clicks_per_device,
   count(DISTINCT strftime(ts, '%Y-%m-%d')) AS active_days
-FROM ev WHERE network = ? AND strftime(ts, '%Y-%m') IN (SELECT unnest(?::VARCHAR[]))
+FROM ev
 GROUP BY ALL"""
 
 CONVERSION_SQL = """SELECT affiliate, strftime(ts, '%Y-%m') AS period, count(*) AS conversions,
@@ -189,34 +234,48 @@ def aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, networ
     out: dict[str, int] = {}
     if not periods:
         return out
-    cols = _cols(events, "click", periods)
-    beh = events.query(BEHAVIOUR_SQL, "click", periods, [network, periods]) if cols else pd.DataFrame()
+    t0 = time.perf_counter()
+    with events.loaded("click", network, periods) as con:
+        if con is None:
+            return _aggregate(store, writer, events, network, periods, None, {}, out, t0)
+        beh = con.execute(BEHAVIOUR_SQL).df()
+        cols = {r[0] for r in con.execute("DESCRIBE ev").fetchall()}
+        edges = {}
+        for col in EDGES:
+            if col in cols:
+                version = "max(ip_version)" if col == "ip_network" else "0"
+                edges[col] = con.execute(EDGE_SQL.format(col=col, version=version)).df()
+    return _aggregate(store, writer, events, network, periods, beh, edges, out, t0)
+
+
+def _aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, network: str, periods: list[str],
+               beh: pd.DataFrame | None, edges: dict[str, pd.DataFrame], out: dict[str, int], t0: float
+               ) -> dict[str, int]:
     ccols = _cols(events, "conversion", periods)
     conv = events.query(CONVERSION_SQL, "conversion", periods, [network, periods]) if ccols else pd.DataFrame()
-    frames = [f for f in (beh, conv) if not f.empty]
+    frames = [f for f in (beh, conv) if f is not None and not f.empty]
+    log.info("aggregates of %s, %d period(s): computed in %.1f s", network, len(periods), time.perf_counter() - t0)
     if not frames:
         return out
     keys = pd.concat([f[["affiliate", "period"]] for f in frames]).drop_duplicates()
     affs = sorted(keys["affiliate"].astype(str).unique())
     out["affiliates_created"] = ensure_affiliates(store, writer, network, affs)
     ids = [affiliate_id(network, a) for a in affs]
-    for col, (rel, label) in EDGES.items():
-        if col not in cols:
-            continue
+    for col, agg in edges.items():
+        rel, label = EDGES[col]
+        t1 = time.perf_counter()
         for i in range(0, len(ids), 2000):
             Q.write(store, Q.DELETE_PERIOD_EDGES, {"ids": ids[i:i + 2000], "periods": periods}, rel=rel)
-        version = "max(ip_version)" if col == "ip_network" else "0"
-        agg = events.query(EDGE_SQL.format(col=col, version=version), "click", periods, [network, periods])
         if agg.empty:
             continue
         nodes_df = agg.groupby("dst", as_index=False)["version"].max()
-        node_rows: list[dict[str, Any]] = (
-            [{"id": d, "kind": "device"} for d in nodes_df["dst"]] if label == "Device"
-            else [{"id": d, "network": d, "version": int(v)} for d, v in nodes_df.itertuples(index=False)])
-        out[f":{label}"] = writer.nodes(label, node_rows)
-        rows = ({"src": affiliate_id(network, a), "dst": d, "period": p, "count": int(n)}
-                for a, p, d, n in agg[["affiliate", "period", "dst", "n"]].itertuples(index=False, name=None))
-        out[f"[:{rel}]"] = writer.relationships(rel, rows, src_label="Affiliate", dst_label=label, key=("period",))
+        t2 = time.perf_counter()
+        out[f":{label}"] = _identifier_nodes(store, writer, label, nodes_df)
+        t3 = time.perf_counter()
+        out[f"[:{rel}]"] = _period_edges(store, writer, rel, label, network, agg)
+        log.info("%s: old edges deleted in %.1f s, %d :%s nodes merged in %.1f s, %d [:%s] edges created "
+                 "in %.1f s", network, t2 - t1, out[f":{label}"], label, t3 - t2, out[f"[:{rel}]"], rel,
+                 time.perf_counter() - t3)
     figures = keys
     for f in frames:
         figures = figures.merge(f, on=["affiliate", "period"], how="left")
@@ -226,6 +285,64 @@ def aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, networ
     _save_behaviour(events, network, periods, figures)
     out["behaviour_rows"] = _behaviour_to_graph(events, writer, network, affs)
     return out
+
+
+#: rows per write statement for the aggregates (few big UNWIND batches)
+AGG_BATCH = 50_000
+
+
+def _prov(writer: GraphWriter) -> dict[str, str]:
+    return {"source": writer.prov.source, "seen": writer.prov.seen or now_iso(), "run": writer.prov.run_id}
+
+
+def _count(writer: GraphWriter, key: str, n: int) -> int:
+    writer.written[key] = writer.written.get(key, 0) + n
+    return n
+
+
+def _identifier_nodes(store: GraphStore, writer: GraphWriter, label: str, nodes: pd.DataFrame) -> int:
+    """MERGE the Device / IPNetwork nodes of the aggregates (same properties and provenance as
+    ``GraphWriter.nodes``), sent as plain lists rather than one map per row."""
+    if label == "Device":
+        template, rows = Q.MERGE_DEVICES, nodes["dst"].astype(str).tolist()
+    else:
+        template = Q.MERGE_NETWORKS
+        rows = [[d, int(v)] for d, v in zip(nodes["dst"].astype(str), nodes["version"], strict=True)]
+    n = 0
+    for i in range(0, len(rows), AGG_BATCH):
+        res = store.write(Q.render(template, label=label), {"rows": rows[i:i + AGG_BATCH], **_prov(writer)})
+        n += int(res.rows[0]["n"]) if res.rows else 0
+    return _count(writer, f":{label}", n)
+
+
+def _period_edges(store: GraphStore, writer: GraphWriter, rel: str, label: str, network: str,
+                  agg: pd.DataFrame) -> int:
+    """CREATE the per-period edges (their periods were just deleted, so every row is new),
+    grouped by affiliate so each statement looks each affiliate up once."""
+    query = Q.render(Q.CREATE_PERIOD_EDGES, rel=rel, label=label)
+    prov = _prov(writer)
+    n = 0
+    batch: list[list[Any]] = []
+    size = 0
+    aff = agg["affiliate"].astype(str).to_numpy()
+    cuts = np.flatnonzero(aff[1:] != aff[:-1]) + 1
+    dst = agg["dst"].astype(str).tolist()
+    per = agg["period"].astype(str).tolist()
+    cnt = agg["n"].astype("int64").tolist()
+    for a, b in zip(np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [len(agg)]]).tolist(), strict=True):
+        batch.append([affiliate_id(network, aff[a]), [[dst[k], per[k], cnt[k]] for k in range(a, b)]])
+        size += b - a
+        if size >= AGG_BATCH:
+            n += _edge_batch(store, query, batch, prov)
+            batch, size = [], 0
+    if batch:
+        n += _edge_batch(store, query, batch, prov)
+    return _count(writer, f"[:{rel}]", n)
+
+
+def _edge_batch(store: GraphStore, query: str, groups: list[list[Any]], prov: dict[str, str]) -> int:
+    res = store.write(query, {"groups": groups, **prov})
+    return int(res.rows[0]["n"]) if res.rows else 0
 
 
 def _behaviour_path(events: EventStore) -> Path:

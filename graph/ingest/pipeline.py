@@ -4,6 +4,13 @@
 ``(:ImportRun)``. Facts cite their row (``file:///…/export.csv#row=12``). Writes are MERGEs on
 stable ids, and a ledger of row hashes (:mod:`graph.ingest.state`) makes re-imports write only
 new or changed rows; an import killed halfway and re-run converges to the same graph.
+
+Event files (click and conversion logs: ``events`` and no nodes or relationships) take a
+columnar path when they are clean UTF-8 CSV: Arrow blocks of ~32 MB, each column's distinct
+values parsed and pseudonymised once, day partitions written straight from Arrow. It gives the
+line-by-line path's rows, reasons and row numbers (tests/ingest/test_columnar.py compares them);
+a file it cannot read exactly (blank lines, multi-line records, other encodings) starts over
+line by line. The ledger keeps an event file's content hash: the same file again writes nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import hashlib
 import json
 import logging
 import string
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +28,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import PartnerGraphError
 from graph.ingest import queries as Q
@@ -27,7 +37,7 @@ from graph.ingest.events import STANDARD, EventStore, aggregate
 from graph.ingest.mapping import IDENTIFIER_TYPES, Const, Mapping, NodeSpec, Ref, Value
 from graph.ingest.pseudonym import Pseudonymizer
 from graph.ingest.quarantine import Quarantine
-from graph.ingest.readers import TableReader
+from graph.ingest.readers import BLOCK_BYTES, NotColumnar, TableReader, arrow_blocks
 from graph.ingest.resolve import BrandMatcher, Match, PartnerIndex, Record
 from graph.ingest.state import State
 from graph.ingest.validate import Rates, Validator
@@ -37,6 +47,17 @@ from graph.store.base import GraphStore
 from graph.writers import GraphWriter, Provenance, new_run_id, now_iso
 
 log = logging.getLogger(__name__)
+
+#: the ledger key under which an event file's content hash and accounting are kept
+FILE_KEY = "#file"
+
+
+def _file_digest(path: Path, context: str) -> str:
+    h = hashlib.sha256(f"{context}\x00".encode())
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
 
 
 @dataclass
@@ -56,6 +77,8 @@ class ImportReport:
     events: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     quarantine: str | None = None
+    mode: str = ""  # "columnar" (event files in Arrow blocks), "line by line", or "unchanged"
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     def lines(self) -> list[str]:
         head = "dry run: " if self.dry_run else ""
@@ -129,8 +152,11 @@ class Importer:
     """Imports files into one store; build once per command and pass the store in."""
 
     def __init__(self, store: GraphStore, settings: Settings, *, rates: Rates | None = None,
-                 network: str | None = None, dry_run: bool = False, full: bool = False) -> None:
+                 network: str | None = None, dry_run: bool = False, full: bool = False,
+                 columnar: bool = True, block_bytes: int = BLOCK_BYTES) -> None:
         self.store = store
+        self.columnar = columnar  # event files in Arrow blocks when they allow it (False: line by line)
+        self.block_bytes = block_bytes
         self.settings = settings
         self.rates = rates
         self.network = network
@@ -210,65 +236,66 @@ class Importer:
         writer = GraphWriter(self.store, Provenance(uri, run_id), batch_size=self.settings.batch_size)
         sid = hashlib.sha256(f"{uri}|{mapping.name}".encode()).hexdigest()[:12]
         started = now_iso()
+        events_only = mapping.events is not None and not mapping.nodes and not mapping.relationships
+        digest = None
         if not self.dry_run:
             self._run_node(writer, rep, mapping, "running", started)
             graph_id = self.settings.graph_uri
             last = state.last_run(uri, mapping.name, graph_id)
             if self.full or (last and not Q.read_all(self.store, Q.RUN_EXISTS, {"id": last})[0]["n"]):
                 state.forget_source(uri, mapping.name)
+            if events_only:
+                digest = _file_digest(path, f"{network}\x00{self.pseudo.key_id}")  # a new key re-imports
+                if self._unchanged_events(state, uri, mapping, digest, rep):
+                    self._run_node(writer, rep, mapping, "complete", started)
+                    state.set_run(uri, mapping.name, self.settings.graph_uri, run_id)
+                    state.close()
+                    return rep
         seen: dict[str, int] = {}
         periods: set[str] = set()
         if mapping.events and not self.dry_run:
             periods |= self.events.clear_source(mapping.events.kind, sid)
-        fields = mapping.fields
+        notes: list[str] = []
+        t0 = time.perf_counter()
         try:
-            for part, chunk in enumerate(reader.chunks()):
-                rep.rows_in += len(chunk.frame) + len(chunk.bad)
-                for row, reason, values in chunk.bad:
-                    self._quarantine(quarantine, rep, mapping, row, reason, self._safe_raw(mapping, validator, values))
-                if chunk.frame.empty:
-                    continue
-                v = validator.validate(chunk.frame)
-                errors = v.errors.copy()
-                if mapping.key:
-                    keys = join_keys(v.frame, mapping.key).where(errors == "", None)
-                    for row, k in keys.dropna().items():
-                        if k in seen:
-                            shown = ", ".join(f"{f}={v.frame.at[row, f]!r}" for f in mapping.key)
-                            errors[row] = f"duplicate key {shown} (first at row {seen[k]})"
-                        else:
-                            seen[k] = int(row)
-                ok = errors == ""
-                frame = v.frame[ok]
-                refs, ref_errors = self._resolve_refs(mapping, frame)
-                for row, reason in ref_errors.items():
-                    errors[row] = reason
-                ok = errors == ""
-                frame = v.frame[ok]
-                for row in errors.index[~ok]:
-                    self._quarantine(quarantine, rep, mapping, int(row), str(errors[row]),
-                                     self._safe_values(mapping, validator, chunk.frame.loc[row], v.frame.loc[row]))
-                rep.rows_imported += len(frame)
-                if mapping.events:
+            done = False
+            if events_only and self.columnar and validator.columnar():
+                try:
+                    periods |= self._columnar(reader, validator, mapping, network, sid, quarantine, rep, progress)
+                    done = True
+                    rep.mode = "columnar"
+                except NotColumnar as exc:  # start again line by line, from a clean slate
+                    log.info("%s: line-by-line import (%s)", path.name, exc)
+                    notes.append(f"read line by line: {exc}")
+                    quarantine.reset()
+                    rep.rows_in = rep.rows_imported = rep.rows_quarantined = 0
+                    rep.reasons.clear()
+                    rep.events.clear()
+                    assert mapping.events is not None
                     if not self.dry_run:
-                        days = self.events.append(mapping.events.kind, sid, part,
-                                                  self._event_frame(mapping, frame, network))
-                        periods |= {d[:7] for d in days}
-                    rep.events[mapping.events.kind] = rep.events.get(mapping.events.kind, 0) + len(frame)
-                if mapping.nodes or mapping.relationships:
-                    self._write_entities(mapping, chunk.frame.loc[frame.index], frame, refs, uri, consts,
-                                         writer, state, rep, fields)
-                if progress:
-                    progress(len(chunk.frame) + len(chunk.bad))
+                        self.events.clear_source(mapping.events.kind, sid)
+                    validator = Validator(mapping, self.pseudo, self.rates)
+                    validator.bind(reader.header, reader.duplicates, path.name)
+            if not done:
+                rep.mode = "line by line"
+                periods |= self._chunked(reader, validator, mapping, network, sid, uri, consts, quarantine,
+                                         writer, state, rep, seen, progress)
+            rep.timings["rows"] = round(time.perf_counter() - t0, 3)
             if mapping.events and not self.dry_run:
                 rep.events.update(aggregate(self.store, writer, self.events, network, periods))
-            rep.notes = reader.notes + validator.notes + [f"{k}: {n:,}" for k, n in validator.warnings.items()]
+                rep.timings["aggregates"] = round(time.perf_counter() - t0 - rep.timings["rows"], 3)
+            log.info("%s: %s rows %s in %.1f s", path.name, f"{rep.rows_in:,}", rep.mode,
+                     time.perf_counter() - t0)
+            rep.notes = (reader.notes + validator.notes + notes
+                         + [f"{k}: {n:,}" for k, n in validator.warnings.items()])
             if rep.rows_in == 0:
                 rep.notes.append("the file has a header but no data rows")
             if not self.dry_run:
                 rep.written = dict(writer.written)
                 self._run_node(writer, rep, mapping, "complete", started)
                 state.set_run(uri, mapping.name, self.settings.graph_uri, run_id)
+                if digest is not None:
+                    state.record(uri, mapping.name, [(FILE_KEY, self._file_entry(digest, rep))])
         except PartnerGraphError:
             if not self.dry_run:
                 self._run_node(writer, rep, mapping, "failed", started)
@@ -279,6 +306,147 @@ class Importer:
         rep.quarantine = str(qpath) if quarantine.count and not self.dry_run else None
         assert rep.rows_in == rep.rows_imported + rep.rows_quarantined
         return rep
+
+    # ---- the file ledger of event sources ----------------------------------------------
+
+    @staticmethod
+    def _file_entry(digest: str, rep: ImportReport) -> str:
+        return json.dumps({"sha256": digest, "rows_in": rep.rows_in, "imported": rep.rows_imported,
+                           "quarantined": rep.rows_quarantined, "reasons": dict(rep.reasons)},
+                          sort_keys=True)
+
+    def _unchanged_events(self, state: State, uri: str, mapping: Mapping, digest: str, rep: ImportReport
+                          ) -> bool:
+        """An event file imported before with the same content (and network) into this graph:
+        nothing to write; the report repeats the earlier accounting as unchanged rows."""
+        entry = state.hashes(uri, mapping.name, [FILE_KEY]).get(FILE_KEY)
+        if self.full or not entry:
+            return False
+        try:
+            old = json.loads(entry)
+        except ValueError:
+            return False
+        if old.get("sha256") != digest:
+            return False
+        rep.rows_in, rep.rows_imported = int(old["rows_in"]), int(old["imported"])
+        rep.rows_quarantined = int(old["quarantined"])
+        rep.rows_unchanged = rep.rows_imported
+        rep.mode = "unchanged"
+        rep.reasons.update(old.get("reasons") or {})
+        rep.notes.append("the file was imported before with the same content: nothing written "
+                         "(use --full to import it again)")
+        return True
+
+    # ---- the two ways through a file ------------------------------------------------------
+
+    def _columnar(self, reader: TableReader, validator: Validator, mapping: Mapping, network: str, sid: str,
+                  quarantine: Quarantine, rep: ImportReport, progress: Callable[[int], None] | None
+                  ) -> set[str]:
+        """An event file in large Arrow blocks: distinct values parsed and pseudonymised once,
+        day partitions written straight from Arrow. Raises NotColumnar before a block it cannot
+        read exactly like :meth:`_chunked` would."""
+        assert mapping.events is not None
+        kind = mapping.events.kind
+        seen: dict[str, int] = {}
+        periods: set[str] = set()
+        for part, (row0, table) in enumerate(arrow_blocks(reader, self.block_bytes)):
+            n = table.num_rows
+            rows = np.arange(row0, row0 + n, dtype="int64")
+            v = validator.validate_arrow(table)
+            errors = dict(zip(v.bad.tolist(), v.reasons, strict=True))
+            if mapping.key:
+                self._arrow_duplicates(mapping, v.fields, rows, errors, seen)
+            ok = np.ones(n, dtype=bool)
+            if errors:
+                bad = np.array(sorted(errors), dtype="int64")
+                ok[bad] = False
+                raw = table.take(pa.array(bad)).to_pandas()
+                ids = {f: v.fields[f].take(pa.array(bad)).to_pylist() for f, spec in mapping.fields.items()
+                       if spec.type in IDENTIFIER_TYPES and f in v.fields}
+                for j, pos in enumerate(bad.tolist()):
+                    parsed = pd.Series({f: vals[j] for f, vals in ids.items()}, dtype=object)
+                    rep_values = self._safe_values(mapping, validator, raw.iloc[j], parsed)
+                    self._quarantine(quarantine, rep, mapping, int(rows[pos]), errors[pos], rep_values)
+            rep.rows_in += n
+            imported = int(ok.sum())
+            rep.rows_imported += imported
+            rep.events[kind] = rep.events.get(kind, 0) + imported
+            if not self.dry_run and imported:
+                keep = pa.array(ok)
+                fields = {f: a.filter(keep) for f, a in v.fields.items()}
+                table_ev = self._event_table(mapping, fields, rows[ok], network)
+                periods |= {d[:7] for d in self.events.append_table(kind, sid, part, table_ev)}
+            if progress:
+                progress(n)
+        return periods
+
+    @staticmethod
+    def _arrow_duplicates(mapping: Mapping, fields: dict[str, Any], rows: np.ndarray, errors: dict[int, str],
+                          seen: dict[str, int]) -> None:
+        """Duplicate keys within the file (across blocks), as :meth:`_chunked` reports them."""
+        cols = [["None" if v is None else str(v) for v in fields[k].to_pylist()] for k in mapping.key]
+        keys = cols[0] if len(cols) == 1 else ["|".join(parts) for parts in zip(*cols, strict=True)]
+        valid = np.ones(len(keys), dtype=bool)
+        valid[list(errors)] = False
+        index = pd.Index(keys)
+        dup = np.zeros(len(keys), dtype=bool)
+        dup[valid] = index[valid].duplicated(keep="first")
+        dup |= valid & np.fromiter(map(seen.__contains__, keys), dtype=bool, count=len(keys))
+        if dup.any():  # the first row of a key among this block's valid rows, unless seen before
+            first_here = pd.Series(rows[valid], index=index[valid])
+            first_here = first_here[~first_here.index.duplicated(keep="first")]
+            for pos in np.flatnonzero(dup).tolist():
+                k = keys[pos]
+                shown = ", ".join(f"{f}={fields[f][pos].as_py()!r}" for f in mapping.key)
+                errors[pos] = f"duplicate key {shown} (first at row {seen.get(k, first_here.get(k))})"
+        fresh = valid & ~dup
+        seen.update(zip(index[fresh].tolist(), rows[fresh].tolist(), strict=True))
+
+    def _chunked(self, reader: TableReader, validator: Validator, mapping: Mapping, network: str, sid: str,
+                 uri: str, consts: dict[str, str], quarantine: Quarantine, writer: GraphWriter, state: State,
+                 rep: ImportReport, seen: dict[str, int], progress: Callable[[int], None] | None) -> set[str]:
+        """Any file, line by line in chunks of rows (entities, references, resolution, events)."""
+        periods: set[str] = set()
+        fields = mapping.fields
+        for part, chunk in enumerate(reader.chunks()):
+            rep.rows_in += len(chunk.frame) + len(chunk.bad)
+            for row, reason, values in chunk.bad:
+                self._quarantine(quarantine, rep, mapping, row, reason, self._safe_raw(mapping, validator, values))
+            if chunk.frame.empty:
+                continue
+            v = validator.validate(chunk.frame)
+            errors = v.errors.copy()
+            if mapping.key:
+                keys = join_keys(v.frame, mapping.key).where(errors == "", None)
+                for row, k in keys.dropna().items():
+                    if k in seen:
+                        shown = ", ".join(f"{f}={v.frame.at[row, f]!r}" for f in mapping.key)
+                        errors[row] = f"duplicate key {shown} (first at row {seen[k]})"
+                    else:
+                        seen[k] = int(row)
+            ok = errors == ""
+            frame = v.frame[ok]
+            refs, ref_errors = self._resolve_refs(mapping, frame)
+            for row, reason in ref_errors.items():
+                errors[row] = reason
+            ok = errors == ""
+            frame = v.frame[ok]
+            for row in errors.index[~ok]:
+                self._quarantine(quarantine, rep, mapping, int(row), str(errors[row]),
+                                 self._safe_values(mapping, validator, chunk.frame.loc[row], v.frame.loc[row]))
+            rep.rows_imported += len(frame)
+            if mapping.events:
+                if not self.dry_run:
+                    days = self.events.append(mapping.events.kind, sid, part,
+                                              self._event_frame(mapping, frame, network))
+                    periods |= {d[:7] for d in days}
+                rep.events[mapping.events.kind] = rep.events.get(mapping.events.kind, 0) + len(frame)
+            if mapping.nodes or mapping.relationships:
+                self._write_entities(mapping, chunk.frame.loc[frame.index], frame, refs, uri, consts,
+                                     writer, state, rep, fields)
+            if progress:
+                progress(len(chunk.frame) + len(chunk.bad))
+        return periods
 
     def _run_node(self, writer: GraphWriter, rep: ImportReport, mapping: Mapping, status: str, started: str) -> None:
         row = {"id": rep.run_id, "file": rep.file, "preset": mapping.name, "status": status,
@@ -335,6 +503,28 @@ class Importer:
             if out[col].dtype == object:
                 out[col] = out[col].map(plain)
         return out.reset_index(drop=True)
+
+    def _event_table(self, mapping: Mapping, fields: dict[str, Any], rows: np.ndarray, network: str) -> pa.Table:
+        """:meth:`_event_frame` for Arrow fields: the same columns, order and values."""
+        assert mapping.events is not None
+        e = mapping.events
+        n = len(rows)
+        ts = fields[e.timestamp]
+        if not pa.types.is_timestamp(ts.type):
+            ts = pa.array(pd.to_datetime(ts.to_pandas(), utc=True), type=pa.timestamp("ns", tz="UTC"))
+        out: dict[str, Any] = {"ts": ts.cast(pa.timestamp("ns", tz="UTC")),
+                               "network": pa.array(np.full(n, network, dtype=object), type=pa.string()),
+                               "affiliate": pa.array(fields[e.affiliate].to_pandas().astype(str), type=pa.string())}
+        for col in STANDARD[e.kind]:
+            if col not in out:
+                out[col] = fields.get(col, pa.nulls(n))
+        out["source_row"] = pa.array(rows, type=pa.int64())
+        for k in e.keep:
+            out[k] = fields[k]
+        for k, arr in out.items():
+            if k != "ts" and pa.types.is_timestamp(arr.type):  # as plain() writes them
+                out[k] = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%SZ")
+        return pa.table(out)
 
     # ---- references and entities ---------------------------------------------------------
 

@@ -41,6 +41,13 @@ class Quarantine:
         self.count += 1
         self.kinds[reason_kind(reason)] += 1
 
+    def reset(self) -> None:
+        """Forget what was written (an import that starts over)."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+        self.count = 0
+        self.kinds.clear()
+
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()

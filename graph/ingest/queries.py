@@ -38,10 +38,36 @@ DELETE_PERIOD_EDGES = """MATCH (a:Affiliate)-[r:{rel}]->()
 WHERE a.id IN $ids AND r.period IN $periods
 DELETE r"""
 
+#: aggregates of the event store (graph.ingest.events): lists instead of one map per row
+MERGE_DEVICES = """UNWIND $rows AS id
+MERGE (n:{label} {{id: id}})
+ON CREATE SET n.first_seen = $seen
+SET n.kind = 'device', n.source = $source, n.last_seen = $seen, n.run_id = $run
+RETURN count(n) AS n"""
+
+MERGE_NETWORKS = """UNWIND $rows AS row
+MERGE (n:{label} {{id: row[0]}})
+ON CREATE SET n.first_seen = $seen
+SET n.network = row[0], n.version = row[1], n.source = $source, n.last_seen = $seen, n.run_id = $run
+RETURN count(n) AS n"""
+
+CREATE_PERIOD_EDGES = """UNWIND $groups AS g
+MATCH (a:Affiliate {{id: g[0]}})
+UNWIND g[1] AS row
+MATCH (d:{label} {{id: row[0]}})
+CREATE (a)-[r:{rel} {{period: row[1], count: row[2], source: $source, first_seen: $seen, last_seen: $seen,
+  run_id: $run}}]->(d)
+RETURN count(r) AS n"""
+
 IMPORT_RUNS = """MATCH (r:ImportRun)
 RETURN r.id AS id, r.file AS file, r.preset AS preset, r.status AS status, r.rows_in AS rows_in,
        r.rows_imported AS rows_imported, r.rows_quarantined AS rows_quarantined, r.started_at AS started_at
 ORDER BY r.started_at DESC"""
+
+
+def render(template: str, **idents: str) -> str:
+    """A template with its labels (``label``) and relationship types (``rel``) checked and filled."""
+    return template.format(**{k: (check_rel_type(v) if k == "rel" else check_label(v)) for k, v in idents.items()})
 
 
 def read_all(store: GraphStore, template: str, params: dict[str, Any] | None = None, **idents: str

@@ -16,6 +16,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ import pandas as pd
 from graph.errors import InputError
 
 CHUNK_ROWS = 50_000
+BLOCK_BYTES = 32 * 1024 * 1024
+BLANK_LINE = re.compile(rb"(?:^|\n)[ \t\r]*\n")
 SAMPLE = 256 * 1024
 FORMATS = ("csv", "xlsx", "json", "jsonl")
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "cp1252": "cp1252",
@@ -431,6 +434,60 @@ def _cell_text(v: Any) -> str:
     if isinstance(v, list | dict):
         return json.dumps(v, ensure_ascii=False)
     return str(v)
+
+
+class NotColumnar(Exception):
+    """The file needs the line-by-line reader (odd encoding, blank lines, multi-line or
+    malformed records); raised before a block with such a line is handed out."""
+
+
+def arrow_blocks(reader: TableReader, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, Any]]:
+    """A clean UTF-8 CSV as ``(first row number, pyarrow.Table of text cells)`` blocks.
+
+    Row numbers are the ones :meth:`TableReader.chunks` gives (header = line 1), which holds
+    because each block is checked to hold exactly one record per line; anything else (blank
+    lines, quoted newlines, wrong field counts, invalid UTF-8) raises :class:`NotColumnar`.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if reader.fmt != "csv" or reader.encoding not in ("utf-8", "utf-8-sig") or len(reader.header) < 2:
+        raise NotColumnar(f"format {reader.fmt}, encoding {reader.encoding}")
+    names = reader.header
+    read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 22)
+    parse = pacsv.ParseOptions(delimiter=reader.delimiter or ",", newlines_in_values=False,
+                               ignore_empty_lines=False)
+    conv = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                                quoted_strings_can_be_null=False)
+    row = 2
+    rest = b""
+    with _open_binary(reader.path) as fh:
+        first = fh.readline()
+        if not first.endswith(b"\n"):
+            return
+        while True:
+            data = fh.read(block_bytes)
+            buf = rest + data
+            cut = len(buf) if not data else buf.rfind(b"\n") + 1
+            if not data and buf and not buf.endswith(b"\n"):
+                buf += b"\n"
+                cut = len(buf)
+            block, rest = buf[:cut], buf[cut:]
+            if block:
+                if BLANK_LINE.search(block):
+                    raise NotColumnar("the file has blank lines")
+                lines = block.count(b"\n")
+                try:
+                    table = pacsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=parse,
+                                           convert_options=conv)
+                except (pa.ArrowInvalid, pa.ArrowException) as exc:
+                    raise NotColumnar(str(exc).split("\n")[0]) from None
+                if table.num_rows != lines:
+                    raise NotColumnar(f"{lines} lines but {table.num_rows} records in a block")
+                yield row, table
+                row += lines
+            if not data:
+                break
 
 
 def read_all(path: Path | str, **kw: Any) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from graph.errors import InputError
 from graph.ingest.mapping import IDENTIFIER_TYPES, ColumnSpec, Mapping
@@ -39,6 +40,9 @@ MOND = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")
 HANDLE_URL = re.compile(r"^(?:https?://)?(?:www\.|m\.)?[a-z0-9.\-]+\.[a-z]+/(?:@|c/|user/|in/)?([A-Za-z0-9_.\-]+)",
                         re.IGNORECASE)
 HOST = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)+$")
+#: what str.strip() removes, for Arrow's trim
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+IP_CACHE = 2_000_000
 TRUE = {"true", "yes", "y", "1", "t", "oui", "ja"}
 FALSE = {"false", "no", "n", "0", "f", "non", "nein"}
 
@@ -157,6 +161,16 @@ class Validated:
     warnings: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class ValidatedBlock:
+    """A validated Arrow block: parsed fields as Arrow arrays (one value per row) and the
+    reasons of the rows that failed, by position in the block."""
+
+    fields: dict[str, Any]  # field name -> pyarrow.Array
+    bad: np.ndarray  # positions of failing rows, ascending
+    reasons: list[str]  # one per position in ``bad``
+
+
 class Validator:
     """Parses chunks of one file under one mapping; date orders are decided once per file."""
 
@@ -168,6 +182,7 @@ class Validator:
         self.date_orders: dict[str, str] = {}
         self.notes: list[str] = []
         self.warnings: dict[str, int] = {}
+        self._ip_cache: dict[str, tuple[str, str, int]] = {}
         if rates and rates.target != mapping.reporting_currency:
             raise InputError(f"the rates table converts to {rates.target}, the mapping reports in "
                              f"{mapping.reporting_currency}")
@@ -242,6 +257,87 @@ class Validator:
         self._convert_amounts(frame, reasons)
         errors = _combine(reasons, idx)
         return Validated(frame, errors)
+
+    def columnar(self) -> bool:
+        """Whether :meth:`validate_arrow` gives what :meth:`validate` gives for this mapping
+        (everything but currency conversion, whose rates depend on two columns of a row)."""
+        return not any(s.type == "amount" and s.currency for s in self.m.columns.values())
+
+    def validate_arrow(self, table: Any) -> ValidatedBlock:
+        """:meth:`validate` for a block of text cells (a ``pyarrow.Table`` with the header's
+        names), parsing each column's DISTINCT values once and mapping results back by index."""
+        import pyarrow as pa
+
+        n = table.num_rows
+        uniq: dict[str, tuple[np.ndarray, pd.Series]] = {}
+        for col, header in self.columns.items():
+            spec = self.m.columns[col]
+            if spec.pii:
+                continue
+            enc = table.column(header).combine_chunks().dictionary_encode()
+            idx = enc.indices.to_numpy(zero_copy_only=False)
+            text = pc.utf8_trim(enc.dictionary, characters=WHITESPACE)  # exactly str.strip()
+            uniq[col] = (idx, pd.Series(text.to_pylist(), dtype=object))
+        # only short values can be slash dates (d/m/yyyy is at most 10 characters)
+        self._decide_date_orders({c: t[t.str.len() <= 10] for c, (_i, t) in uniq.items()
+                                  if self.m.columns[c].type in ("date", "datetime")})
+        fields: dict[str, Any] = {}
+        checks: list[tuple[np.ndarray, np.ndarray]] = []  # (row -> distinct index, reason per distinct)
+        for col, spec in self.m.columns.items():
+            name = self.m.field_of(col)
+            if spec.pii:
+                continue
+            if col not in uniq:
+                fields[name] = pa.nulls(n)
+                continue
+            idx, text = uniq[col]
+            empty = text == ""
+            if spec.required:
+                checks.append((idx, np.where(empty.to_numpy(), f"missing required field {col!r}", "")))
+            if spec.type == "ip":
+                tok, net, ver = self._ips(text.tolist())
+                fields[name] = _take(pd.Series(tok, dtype=object).where(~empty, None), idx)
+                nets = pd.Series(net, dtype=object)
+                fields[f"{name}_network"] = _take(nets.where(nets != "", None), idx)
+                fields[f"{name}_version"] = pa.array(np.asarray(ver, dtype="int8")[idx], type=pa.int8())
+                continue
+            if spec.type in IDENTIFIER_TYPES:
+                kind = "identifier" if spec.type == "identifier" else spec.type
+                parsed = pd.Series(self.pseudo.tokens(kind, text.tolist()), dtype=object).where(~empty, None)
+                fields[name] = _take(parsed, idx)
+                continue
+            parsed, bad = self._parse(col, spec, text, empty)
+            if bad is not None:
+                if spec.on_error == "empty":
+                    hit = (bad != "").to_numpy()
+                    rows = int(np.bincount(idx, minlength=len(text))[hit].sum()) if hit.any() else 0
+                    if rows:
+                        key = f"{col}: invalid values left empty"
+                        self.warnings[key] = self.warnings.get(key, 0) + rows
+                        parsed = parsed.where(bad == "", None)
+                else:
+                    checks.append((idx, bad.to_numpy(dtype=object)))
+            fields[name] = _take(parsed, idx)
+        failing = np.zeros(n, dtype=bool)
+        for idx, reason in checks:
+            hit = reason != ""
+            if hit.any():
+                failing |= hit[idx]
+        bad_rows = np.flatnonzero(failing)
+        reasons: list[str] = []
+        if len(bad_rows):
+            parts = [reason[idx[bad_rows]] for idx, reason in checks]
+            reasons = ["; ".join(r for r in row if r) for row in zip(*parts, strict=True)]
+        return ValidatedBlock(fields, bad_rows, reasons)
+
+    def _ips(self, texts: list[str]) -> tuple[list[str], list[str], list[int]]:
+        """``Pseudonymizer.ips`` with the answers kept across blocks (an IP recurs)."""
+        missing = list({t for t in texts if t not in self._ip_cache})
+        if len(self._ip_cache) + len(missing) > IP_CACHE:
+            self._ip_cache.clear()
+        self._ip_cache.update(zip(missing, zip(*self.pseudo.ips(missing), strict=True), strict=True))
+        got = [self._ip_cache[t] for t in texts]
+        return [g[0] for g in got], [g[1] for g in got], [g[2] for g in got]
 
     def _decide_date_orders(self, texts: dict[str, pd.Series]) -> None:
         undecided = []
@@ -396,6 +492,17 @@ class Validator:
                 if spec.currency in fields:
                     frame[f"{spec.currency}_original"] = frame[spec.currency]
                     frame[spec.currency] = frame[spec.currency].where(frame[spec.currency].isna(), self.rates.target)
+
+
+def _take(parsed: pd.Series, idx: np.ndarray) -> Any:
+    """Per-distinct parsed values as a per-row Arrow array."""
+    import pyarrow as pa
+
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype) or parsed.dtype.kind == "M":
+        arr = pa.array(parsed, type=pa.timestamp("ns", tz="UTC"), from_pandas=True)
+    else:
+        arr = pa.array(parsed.tolist(), from_pandas=True)
+    return arr.take(pa.array(idx))
 
 
 def _number(v: str) -> float | None:
