@@ -678,6 +678,10 @@ class Importer:
         reviews = []
         for row in ids.dropna().index:
             rid = ids[row]
+            if rid in index.records and spec.label_from is None:
+                # already in the graph: keep the label it has there (resolution may have made
+                # an affiliate an Influencer), or a re-import would MERGE a second node
+                labels[row] = index.records[rid].label
             rec = Record(rid, labels[row], get("name", row), get("domain", row) or get("url", row),
                          {frame.at[row, f] for f in handle_fields if frame.at[row, f]},
                          get("crm_id", row), get("network_id", row))

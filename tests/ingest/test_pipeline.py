@@ -118,3 +118,18 @@ def test_dry_run_writes_nothing(store, settings, tmp_path):
     f = write(tmp_path / "p.csv", ROWS[:3])
     rep = Importer(store, settings, dry_run=True).run(f, load_mapping("generator-partners"))
     assert rep.would_write[":Publisher"] == 3 and store.counts().get(":Publisher", 0) == 0
+
+
+def test_reimport_keeps_an_affiliate_that_resolution_made_an_influencer(store, settings, tmp_path):
+    f = tmp_path / "affiliates.csv"
+    f.write_text("publisher_id,name,website,payment_account,joined,country,status,tracking_template\n"
+                 "104128,Alice Dubois,https://alice.bio.link,,2024-03-15,FR,active,\n", encoding="utf-8")
+    m = load_mapping("generator-affiliates")
+    Importer(store, settings).run(f, m)
+    [aff] = store.read("MATCH (a:Affiliate) RETURN a.id AS id").rows
+    # as entity resolution does when the affiliate is a creator already known from the CRM
+    store.write("MATCH (a:Affiliate {id: $id}) REMOVE a:Publisher SET a:Influencer", {"id": aff["id"]})
+    rep = Importer(store, settings, full=True).run(f, m)  # the same file again, all rows
+    assert rep.rows_imported == 1
+    rows = store.read("MATCH (a:Affiliate) RETURN a.id AS id, labels(a) AS l").rows
+    assert len(rows) == 1 and sorted(rows[0]["l"]) == ["Affiliate", "Influencer"]
