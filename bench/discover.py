@@ -7,7 +7,9 @@ into ``--home`` when that HOME has no graph yet (timed, but not part of the week
 crawl is not run here (it is benchmarked in bench/crawl.py), so topics come from partner
 names and the CRM, not from websites.
 
-The job runs with ``--force-retrain`` (the expensive week: training included). When
+The job runs with ``--force-retrain`` (the expensive week: training included; the retrain is a
+refit with the configuration of the last evaluated ``partnergraph train`` run, see
+docs/discovery.md "Which ranker"). When
 ``gnn.train`` is not available, the content ranker ranks and the result says so.
 
     python bench/discover.py --home /work/home-med --build /tmp/gmed [--k 50] [--reuse-pass]
@@ -51,6 +53,36 @@ def build(store: GraphStore, settings: Any, gen_out: Path) -> dict[str, Any]:
     return out
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children, plus the embedded store's server
+    (a child still running: read from /proc when available)."""
+    t = os.times()
+    total = t.user + t.system + t.children_user + t.children_system
+    try:
+        import psutil
+
+        for child in psutil.Process().children(recursive=True):
+            c = child.cpu_times()
+            total += c.user + c.system
+    except Exception:  # noqa: BLE001 - psutil is optional here
+        pass
+    return total
+
+
+def model_seconds(home: Path) -> dict[str, Any]:
+    """Seconds per training stage of the newest artefact (what the model phase spent)."""
+    import json
+
+    try:
+        version = json.loads((home / "models" / "linkpred-latest.json").read_text())["version"]
+        meta = json.loads((home / "models" / version / "meta.json").read_text())
+    except (OSError, ValueError, KeyError):
+        return {}
+    out = dict(meta.get("params", {}).get("seconds", {}))
+    out["frozen_from"] = meta.get("params", {}).get("frozen_from")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", type=Path, required=True, help="HOME with the medium graph (built with --build)")
@@ -76,10 +108,15 @@ def main() -> None:
         if args.build_only:
             return
         t0 = time.perf_counter()
+        cpu0 = _cpu()
         report = run_discovery(store, settings, DiscoverOptions(k=args.k, force_retrain=not args.no_train,
                                                                 allow_training=not args.no_train), progress=True)
         total = time.perf_counter() - t0
-        payload["weekly_job"] = {"total_s": round(total, 1), "seconds": report.seconds, "ranker": report.ranker,
+        cpu = _cpu() - cpu0
+        payload["weekly_job"] = {"total_s": round(total, 1), "cpu_s": round(cpu, 1),
+                                 "load_average": os.getloadavg(), "seconds": report.seconds,
+                                 "cpu_seconds": report.cpu_seconds,
+                                 "ranker": report.ranker,
                                  "model_version": report.model_version, "trained": report.trained,
                                  "why": report.why, "brands_scored": report.brands_scored, "modes": report.modes,
                                  "candidates": report.candidates, "excluded": report.excluded,
@@ -88,7 +125,12 @@ def main() -> None:
                                  "within_target": total <= TARGET_S}
         for line in report.lines():
             print(line, flush=True)
-        print(f"weekly job: {total:.1f} s (target {TARGET_S} s)", flush=True)
+        inner = model_seconds(args.home) if report.trained else {}
+        if inner:
+            payload["weekly_job"]["model_seconds"] = inner
+            print("model phase (training): " + ", ".join(f"{k} {v}" for k, v in inner.items()), flush=True)
+        print(f"weekly job: {total:.1f} s wall, {cpu:.1f} s CPU (this process and its store server); "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (target {TARGET_S} s)", flush=True)
         if args.reuse_pass:
             t0 = time.perf_counter()
             again = run_discovery(store, settings, DiscoverOptions(k=args.k), progress=False)

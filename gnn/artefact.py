@@ -143,6 +143,29 @@ class LinkPredRanker:
         sc = self.gnn_scale
         return pr[:, :, 0] * sc.roi_std + sc.roi_mean, np.clip(pr[:, :, 1] * sc.cvr_std + sc.cvr_mean, 0.0, 1.0)
 
+    def predict_pairs(self, brand_ids: Sequence[str], partner_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Like :meth:`predict_performance`, for aligned pairs ``(brand_ids[i], partner_ids[i])``
+        (what discovery needs for its kept pairs: no brand x partner block). NaN for unknown ids."""
+        import torch
+
+        b, p = self._index(brand_ids, partner_ids)
+        roi = np.full(len(b), np.nan)
+        cvr = np.full(len(b), np.nan)
+        ok = (b >= 0) & (p >= 0)
+        if ok.any():
+            if self.perf_model == "gbm" and self.perf_roi is not None:
+                X = self.ctx.pairs(b[ok], p[ok])
+                roi[ok] = self.perf_roi.predict(X)
+                cvr[ok] = np.clip(self.perf_cvr.predict(X), 0.0, 1.0) if self.perf_cvr is not None else np.nan
+            else:
+                with torch.no_grad():
+                    pr = self.gnn.performance(self.h["brand"][torch.from_numpy(b[ok])],
+                                              self.h["partner"][torch.from_numpy(p[ok])]).numpy()
+                sc = self.gnn_scale
+                roi[ok] = pr[:, 0] * sc.roi_std + sc.roi_mean
+                cvr[ok] = np.clip(pr[:, 1] * sc.cvr_std + sc.cvr_mean, 0.0, 1.0)
+        return {"log_roi": roi, "conversion_rate": cvr}
+
     def partner_embeddings(self) -> dict[str, np.ndarray]:
         hp = self.h["partner"].numpy()
         return {pid: hp[i] for i, pid in enumerate(self.tables.partner_ids)}

@@ -73,6 +73,55 @@ REG_PARAMS: dict[str, Any] = {
     "lambda_l2": 1.0, "verbose": -1, "num_threads": 1,
 }
 REG_ROUNDS = 300
+#: Cascade (at scale): the first CASCADE_TREES trees of a ranker score every candidate; the
+#: CASCADE_TOP best per brand are re-scored by the whole model. Every candidate still gets a
+#: score (the rest keep the first stage's order, below the re-scored ones), so rankings stay
+#: full; with CASCADE_TOP >= partners (the `ci` graph) it is the plain model.
+CASCADE_TOP = 1000
+CASCADE_TREES = 25
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def cascade_predict(booster: Any, X: np.ndarray, checkpoints: list[int], *, top: int = CASCADE_TOP,
+                    first: int = CASCADE_TREES) -> tuple[dict[int, np.ndarray], np.ndarray | None]:
+    """Scores of a ``[brands, P, F]`` block at each number of trees in ``checkpoints`` (one pass
+    over the trees). Returns ``({trees: [brands, P]}, kept)``; ``kept`` is the ``[brands, P]``
+    mask of pairs the whole model scored, or ``None`` when it scored them all.
+
+    Re-scored pairs get probabilities in [0, 1]; the others ``sigmoid(first stage) - 2``, so they
+    rank below, in the first stage's order."""
+    nb, P, F = X.shape
+    cks = sorted(checkpoints)
+    if top >= P or not cks or cks[0] <= first:
+        flat = X.reshape(-1, F)
+        raw = np.zeros(len(flat))
+        out: dict[int, np.ndarray] = {}
+        start = 0
+        for c in cks:
+            raw = raw + booster.predict(flat, start_iteration=start, num_iteration=c - start, raw_score=True)
+            start = c
+            out[c] = _sigmoid(raw).reshape(nb, P)
+        return out, None
+    raw1 = np.asarray(booster.predict(X.reshape(-1, F), num_iteration=first, raw_score=True)).reshape(nb, P)
+    idx = np.argpartition(-raw1, top - 1, axis=1)[:, :top]
+    rows = np.arange(nb)[:, None]
+    sub = X[rows, idx].reshape(-1, F)
+    raw = raw1[rows, idx].ravel()
+    tail = _sigmoid(raw1) - 2.0
+    kept = np.zeros((nb, P), bool)
+    kept[rows, idx] = True
+    out = {}
+    start = first
+    for c in cks:
+        raw = raw + booster.predict(sub, start_iteration=start, num_iteration=c - start, raw_score=True)
+        start = c
+        sc = tail.copy()
+        sc[rows, idx] = _sigmoid(raw).reshape(nb, top)
+        out[c] = sc
+    return out, kept
 
 
 @dataclass
@@ -102,6 +151,11 @@ class GBMRanker:
         return self
 
     def predict(self, X: np.ndarray, rounds: int | None = None) -> np.ndarray:
+        """Probabilities; a ``[brands, P, F]`` block with many partners goes through the
+        cascade (:func:`cascade_predict`)."""
+        r = rounds or self.rounds
+        if X.ndim == 3:
+            return cascade_predict(self.booster, X, [r])[0][r]
         flat = X.reshape(-1, X.shape[-1])
         out = self.booster.predict(flat, num_iteration=rounds or self.rounds)
         return np.asarray(out, np.float64).reshape(X.shape[:-1])

@@ -6,7 +6,7 @@ One run (see docs/discovery.md):
 2. **export**: brands, candidate partners and their records, history, topics, audiences,
    feedback (``gnn.discover_data``), text vectors (``gnn.coldstart``);
 3. **model**: reuse the shipped link-prediction artefact (``gnn.train.load_linkpred``), or
-   retrain (``gnn.train.train_linkpred``) when it is missing, built for another schema version,
+   retrain (``gnn.train.refresh_linkpred``: a refit with the last evaluated configuration) when it is missing, built for another schema version,
    older than ``max_age_days``, or when drift is detected (``gnn.drift``: PSI/KS of features and
    embeddings against the model's reference snapshot, realised performance of the last run's
    recommendations). Without ``gnn.train``, without any partnership, or for a brand without
@@ -100,6 +100,7 @@ class DiscoveryReport:
     superseded_deleted: int
     seconds: dict[str, float]
     drift: dict[str, Any]
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line with numbers (the demo's stage line)."""
@@ -128,6 +129,8 @@ class DiscoveryReport:
                    f"superseded edges deleted {self.superseded_deleted:,}")
         out.append("drift: " + drift_line(self.drift))
         out.append("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in self.seconds.items()))
+        if self.cpu_seconds:
+            out.append("CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in self.cpu_seconds.items()))
         return out
 
 
@@ -154,17 +157,23 @@ def drift_line(drift: Mapping[str, Any]) -> str:
 
 
 class Timer:
+    """Wall seconds per phase, and this process's CPU seconds (on a shared machine the wall time
+    depends on the other jobs; the CPU time is what the phase itself needed)."""
+
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     @contextlib.contextmanager
     def __call__(self, phase: str) -> Iterator[None]:
         t0 = time.perf_counter()
+        c0 = time.process_time()
         try:
             yield
         finally:
             self.seconds[phase] = round(time.perf_counter() - t0, 3)
-            log.info("phase %s: %.1f s", phase, self.seconds[phase])
+            self.cpu[phase] = round(time.process_time() - c0, 3)
+            log.info("phase %s: %.1f s (%.1f s CPU)", phase, self.seconds[phase], self.cpu[phase])
 
 
 def _progress(it: Any, progress: bool, **kw: Any) -> Any:
@@ -344,7 +353,11 @@ def choose_model(store: GraphStore, settings: Settings, options: DiscoverOptions
         return content_choice
     log.info("retraining: %s", "; ".join(why))
     try:
-        new = train.train_linkpred(store, settings, seed=options.seed, progress=progress)
+        refresh = getattr(train, "refresh_linkpred", None)
+        if refresh is not None:  # refit with the last evaluated configuration (no test stage)
+            new = refresh(store, settings, outcome, seed=options.seed, progress=progress)
+        else:
+            new = train.train_linkpred(store, settings, seed=options.seed, progress=progress)
     except (ImportError, AttributeError) as exc:
         return _unavailable(content_choice, exc, settings, content, features, previous, previous_pairs,
                             world, options)
@@ -622,6 +635,7 @@ def _run(store: GraphStore, settings: Settings, options: DiscoverOptions, run_id
         log.info("run %s complete; %s superseded RECOMMENDED edges deleted", run_id, f"{deleted:,}")
         _save_snapshots(settings, run_id, choice, features, content)
     metrics["seconds"] = dict(timer.seconds)
+    metrics["cpu_seconds"] = dict(timer.cpu)
     metrics["superseded_deleted"] = deleted
     R.set_run(store, run_id, metrics=metrics)  # the write phase's time, once it is over
     counts = sorted(scored.candidates.values())
@@ -633,7 +647,7 @@ def _run(store: GraphStore, settings: Settings, options: DiscoverOptions, run_id
                     "median": float(np.median(counts)) if counts else 0.0, "max": counts[-1] if counts else 0},
         excluded={k: v for k, v in scored.excluded.items() if "." not in k},
         edges_written=written, edges_carried=carried, superseded_deleted=deleted,
-        seconds=dict(timer.seconds), drift=choice.drift)
+        seconds=dict(timer.seconds), drift=choice.drift, cpu_seconds=dict(timer.cpu))
     for line in report.lines():
         log.info("%s", line)
     return report
@@ -646,6 +660,19 @@ def _predicted_roi(choice: ModelChoice, scored: Scored, progress: bool) -> dict[
         return {}
     brands = [b for b, top in scored.top.items() if top and scored.modes[b] == "model"]
     out: dict[tuple[str, str], float] = {}
+    pairs_fn = getattr(choice.ranker, "predict_pairs", None)
+    if pairs_fn is not None:  # only the kept pairs, not every brand x partner block
+        chunks_p = [brands[i:i + CHUNK] for i in range(0, len(brands), CHUNK)]
+        for chunk in _progress(chunks_p, progress, desc="performance", unit="blocks"):
+            bb = [b for b in chunk for _ in scored.top[b]]
+            pp = [p for b in chunk for p, _ in scored.top[b]]
+            perf = pairs_fn(bb, pp)
+            if "log_roi" not in perf:
+                return {}
+            with np.errstate(over="ignore", invalid="ignore"):
+                roi = np.exp(np.asarray(perf["log_roi"], dtype=np.float64))
+            out.update({(b, p): float(v) for b, p, v in zip(bb, pp, roi, strict=True) if math.isfinite(v)})
+        return out
     chunks = [brands[i:i + CHUNK] for i in range(0, len(brands), CHUNK)]
     for chunk in _progress(chunks, progress, desc="performance", unit="blocks"):
         ids = sorted({p for b in chunk for p, _ in scored.top[b]})
@@ -727,8 +754,20 @@ def _metrics(world: World, brands: Sequence[str], scored: Scored, choice: ModelC
         "distinct_partners_recommended": len(recommended),
         "seconds": dict(seconds),
         "model_metrics": getattr(meta, "metrics", None),
+        # which run measured model_metrics: this model's own training, or (weekly refit) the last
+        # evaluated run whose frozen configuration it reused
+        "model_metrics_from": _metrics_origin(meta),
         "graph": world.stats,
     }
+
+
+def _metrics_origin(meta: Any) -> dict[str, Any] | None:
+    if meta is None:
+        return None
+    ev = dict((getattr(meta, "metrics", None) or {}).get("evaluation") or {})
+    run = ev.get("run")
+    return {"run": meta.version if run in (None, "this") else run, "model_version": meta.version,
+            "stages": ev.get("stages"), "note": ev.get("note", "")}
 
 
 def _save_snapshots(settings: Settings, run_id: str, choice: ModelChoice, features: Mapping[str, np.ndarray],

@@ -15,7 +15,7 @@ that bipartite graph, so "common neighbours" counts paths of length 3 (Kovács e
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -77,6 +77,7 @@ class PairContext:
     Rn: sp.csr_matrix  # P x K row-normalised tier-1 topic roots of partners
     brand_root: np.ndarray  # B x K root profile of the brand's known partners
     good_root: np.ndarray  # B x K root profile of the brand's good partners
+    _pair_aux: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, t: GraphTables, s: Snapshot) -> PairContext:
@@ -201,15 +202,111 @@ class PairContext:
         return out
 
     def pairs(self, b: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """Features of arbitrary pairs ``(b[i], p[i])``: ``[n, len(PAIR_FEATURES)]``."""
+        """Features of arbitrary pairs ``(b[i], p[i])``: ``[n, len(PAIR_FEATURES)]``, equal to
+        ``block(b)[., p]`` but computed pair by pair (sparse gathers over the partner's brands,
+        topics and audiences; row-wise dot products), in chunks of :data:`PAIR_CHUNK` pairs."""
         b = np.asarray(b, np.int64)
         p = np.asarray(p, np.int64)
         out = np.zeros((len(b), len(PAIR_FEATURES)), np.float32)
-        for chunk, rows in chunks_by_brand(b):
-            blk = self.block(chunk)
-            pos = np.searchsorted(chunk, b[rows])
-            out[rows] = blk[pos, p[rows]]
+        for i in range(0, len(b), PAIR_CHUNK):
+            out[i:i + PAIR_CHUNK] = self._pairs(b[i:i + PAIR_CHUNK], p[i:i + PAIR_CHUNK])
         return out
+
+    def _aux(self) -> dict[str, Any]:
+        """Matrices the pairwise path reuses across calls (per snapshot)."""
+        if not self._pair_aux:
+            At = self.A.T.tocsr()  # P x B: brands of each partner
+            self._pair_aux.update({
+                "At": At, "Ant": self.An.T.tocsr().astype(np.float32), "T": self.T.tocsr(),
+                "Tn": self.Tn.tocsr(), "Rn": self.Rn.tocsr(), "Un": self.Un.tocsr(),
+                "links": self.t.partner_links.tocsr(),
+            })
+        return self._pair_aux
+
+    def _pairs(self, b: np.ndarray, p: np.ndarray) -> np.ndarray:
+        aux = self._aux()
+        ub, inv = np.unique(b, return_inverse=True)
+        Ab = self.A[ub]
+        sim = _dense(Ab @ self.A.T).astype(np.float32)  # co-partner counts with every brand
+        simn = _norm_rows(sim)
+        TbT = _dense(Ab @ self.T).astype(np.float32)  # topics of the brand's known partners (counts)
+        At, Ant = aux["At"], aux["Ant"]
+        nb_ = len(b)
+        pn, bn = self.s.partner_num, self.s.brand_num
+        cn_b = _gather_dot(sim, inv, At, p)
+        cn_t = _gather_dot(TbT, inv, aux["T"], p)
+        aa_b = _gather_dot(sim * self.aa_w_brand[None, :].astype(np.float32), inv, At, p)
+        aa_t = _gather_dot(TbT * self.aa_w_topic[None, :].astype(np.float32), inv, aux["T"], p)
+        cf = _gather_dot(simn, inv, Ant, p)
+        cat_cf = _gather_dot(_dense(self.cat_cf[ub]).astype(np.float32), inv, At, p)
+        prof = _norm_rows(_dense(Ab @ self.Xp))
+        goodp = _norm_rows(_dense(self.good[ub] @ self.Xp))
+        text_max = np.zeros(nb_, np.float32)
+        for k, brand in enumerate(ub.tolist()):
+            ks = self.A.indices[self.A.indptr[brand]:self.A.indptr[brand + 1]]
+            rows = np.flatnonzero(inv == k)
+            if len(ks) and len(rows):
+                text_max[rows] = (self.Xlow[p[rows]] @ self.Xlow[ks].T).max(axis=1)
+        links_known = np.asarray(_dense(Ab @ aux["links"])[inv, p]).ravel() if aux["links"].nnz else np.zeros(nb_)
+        infl = self.t.partner_static["is_influencer"].to_numpy(bool)[p]
+        cols: dict[str, np.ndarray] = {
+            "pop": pn["degree"].to_numpy(np.float32)[p] + 1e-3 * pn["recent_brands"].to_numpy(np.float32)[p],
+            "pop_recent": pn["recent_brands"].to_numpy(np.float32)[p],
+            "cn_brand": np.log1p(cn_b), "cn_topic": np.log1p(cn_t), "aa_brand": aa_b, "aa_topic": aa_t,
+            "cf_cosine": cf,
+            "topic_cos": _gather_dot(self.brand_topic[ub], inv, aux["Tn"], p),
+            "root_cos": _gather_dot(self.brand_root[ub], inv, aux["Rn"], p),
+            "good_root_cos": _gather_dot(self.good_root[ub], inv, aux["Rn"], p),
+            "audience_cos": _gather_dot(self.brand_aud[ub], inv, aux["Un"], p),
+            "cat_topic_cos": _gather_dot(self.cat_topic[ub], inv, aux["Tn"], p),
+            "cat_cf": cat_cf,
+            "text_cos": _row_dot(self.Xb[b], self.Xp[p]),
+            "text_profile_cos": _row_dot(prof[inv], self.Xp[p]),
+            "text_max_cos": text_max,
+            "text_good_cos": _row_dot(goodp[inv], self.Xp[p]),
+            "country_share": self.country_share[b, self.partner_country_codes[p]],
+            "language_share": self.lang_share[b, self.partner_lang_codes[p]],
+            "type_share": np.where(infl, self.infl_share[b], 1.0 - self.infl_share[b]),
+            "same_country": self.brand_country_codes[b] == self.partner_country_codes[p],
+            "links_to_known": links_known,
+        }
+        for name, col in _PARTNER_COLS:
+            v = pn[col].to_numpy(np.float32)[p]
+            cols[name] = np.log1p(v) if col in _LOG_COLS else v
+        for name, col in _BRAND_COLS:
+            v = bn[col].to_numpy(np.float32)[b]
+            cols[name] = np.log1p(v) if col in _LOG_COLS else v
+        return np.stack([np.asarray(cols[name], np.float32) for name in PAIR_FEATURES], axis=1)
+
+
+PAIR_CHUNK = 20_000
+_PARTNER_COLS = (("p_hist_log_roi", "hist_log_roi"), ("p_hist_cvr", "hist_cvr"),
+                 ("p_hist_impressions", "hist_impressions"), ("p_hist_campaigns", "hist_campaigns"),
+                 ("p_months_since_last", "months_since_last"), ("p_never_active", "never_active"),
+                 ("p_is_influencer", "is_influencer"), ("p_brand_safety", "brand_safety_flag"),
+                 ("p_has_site", "has_site"), ("p_n_topics", "n_topics"), ("p_n_articles", "n_articles"))
+_BRAND_COLS = (("b_degree", "degree"), ("b_hist_log_roi", "hist_log_roi"),
+               ("b_recent_campaigns", "recent_campaigns"), ("b_hist_cvr", "hist_cvr"))
+_LOG_COLS = frozenset({"hist_impressions", "hist_campaigns", "n_articles", "degree", "recent_campaigns"})
+
+
+def _gather_dot(left: np.ndarray, inv: np.ndarray, right: sp.csr_matrix, p: np.ndarray) -> np.ndarray:
+    """``(left[inv[i]] * right[p[i]]).sum()`` per pair: ``left`` dense ``[brands, K]``, ``right``
+    a sparse ``[P, K]`` CSR; only the partner's non-zeros are visited."""
+    start = right.indptr[p].astype(np.int64)
+    cnt = right.indptr[p + 1].astype(np.int64) - start
+    total = int(cnt.sum())
+    if total == 0:
+        return np.zeros(len(p), np.float32)
+    rep = np.repeat(np.arange(len(p)), cnt)
+    offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(start, cnt)
+    cols = right.indices[offs]
+    vals = left[inv[rep], cols] * right.data[offs]
+    return np.bincount(rep, weights=vals, minlength=len(p)).astype(np.float32)
+
+
+def _row_dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", x, y).astype(np.float32)
 
 
 def _norm_sparse(m: sp.csr_matrix) -> sp.csr_matrix:

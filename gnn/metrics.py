@@ -32,36 +32,50 @@ def _tiebreak(n: int, seed: int) -> np.ndarray:
 
 def query_metrics(scores: np.ndarray, positive: np.ndarray, ks: Sequence[int] = KS,
                   tiebreak: np.ndarray | None = None) -> dict[str, float] | None:
-    """Metrics of one query: ``scores`` and ``positive`` over its candidates only."""
+    """Metrics of one query: ``scores`` and ``positive`` over its candidates only.
+
+    One sort per query (AUC's average ranks); the top-K order and the first positive's rank
+    come from a partition and a count, not from a second full sort (evaluation ranks ~10k
+    partners per brand for ~20 models on `medium`)."""
     scores = np.asarray(scores, dtype=np.float64)
     positive = np.asarray(positive, dtype=bool)
+    n = len(scores)
     n_pos = int(positive.sum())
-    n_neg = len(scores) - n_pos
+    n_neg = n - n_pos
     if n_pos == 0 or n_neg == 0:
         return None
     s = np.nan_to_num(scores, nan=-np.inf)
-    # AUC with ties = 1/2 (Mann-Whitney on the raw scores)
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(len(s), dtype=np.float64)
-    sorted_s = s[order]
-    # average ranks of ties
-    uniq, inv, counts = np.unique(sorted_s, return_inverse=True, return_counts=True)
-    cum = np.cumsum(counts)
-    avg = cum - (counts - 1) / 2.0
-    ranks[order] = avg[inv]
+    # AUC with ties = 1/2 (Mann-Whitney on the raw scores): average 1-based rank per tie group
+    order = np.argsort(s)
+    ss = s[order]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    new[1:] = ss[1:] != ss[:-1]
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, n))
+    ranks = np.empty(n, dtype=np.float64)
+    ranks[order] = np.repeat(starts + (counts + 1) / 2.0, counts)
     auc = (ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
     # a strict order for top-K metrics: score, then a fixed random tie-breaker
-    tb = tiebreak if tiebreak is not None else _tiebreak(len(s), 0)
-    strict = np.lexsort((-tb[: len(s)], -s))
-    rel = positive[strict]
+    tb = (tiebreak if tiebreak is not None else _tiebreak(n, 0))[:n]
+    kmax = max(ks) if len(ks) else 1
+    if n > kmax:
+        thr = np.partition(s, n - kmax)[n - kmax]  # the kmax-th largest score
+        sub = np.flatnonzero(s >= thr)
+    else:
+        sub = np.arange(n)
+    top = sub[np.lexsort((-tb[sub], -s[sub]))][:kmax]
+    rel = positive[top]
     out: dict[str, float] = {"auc": float(auc)}
-    first = int(np.argmax(rel))
-    out["mrr"] = 1.0 / (first + 1)
+    pos_idx = np.flatnonzero(positive)
+    best = pos_idx[np.lexsort((tb[pos_idx], s[pos_idx]))[-1]]  # the first positive of the strict order
+    ahead = int(((s > s[best]) | ((s == s[best]) & (tb > tb[best]))).sum())
+    out["mrr"] = 1.0 / (ahead + 1)
     for k in ks:
-        top = rel[:k]
-        out[f"recall@{k}"] = float(top.sum() / n_pos)
-        disc = 1.0 / np.log2(np.arange(2, len(top) + 2))
-        dcg = float((top * disc).sum())
+        topk = rel[:k]
+        out[f"recall@{k}"] = float(topk.sum() / n_pos)
+        disc = 1.0 / np.log2(np.arange(2, len(topk) + 2))
+        dcg = float((topk * disc).sum())
         idcg = float(disc[: min(n_pos, k)].sum())
         out[f"ndcg@{k}"] = dcg / idcg if idcg else 0.0
     return out

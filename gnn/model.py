@@ -36,6 +36,12 @@ class GNNConfig:
     patience: int = 3
     hard_weight: float = 0.5  # weight of the BCE term on hard negatives
     perf_weight: float = 0.5  # weight of the performance head's MSE
+    #: training windows per epoch (a random subset, one full-batch step each; 0 = all): bounds
+    #: the cost of an epoch on long histories (medium: 18 windows)
+    windows_per_epoch: int = 6
+    #: learnable per-node (id) embeddings for brands and partners, added to the projected
+    #: features (collaborative signal the features alone cannot carry); 0 = off
+    node_ids: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,9 +49,12 @@ class GNNConfig:
 
 class Encoder(nn.Module):
     def __init__(self, in_dims: dict[str, int], edge_types: list[EdgeType], hidden: int = 64,
-                 layers: int = 2, dropout: float = 0.2) -> None:
+                 layers: int = 2, dropout: float = 0.2, num_nodes: dict[str, int] | None = None) -> None:
         super().__init__()
         self.inp = nn.ModuleDict({nt: nn.Linear(d, hidden) for nt, d in in_dims.items()})
+        self.ids = nn.ModuleDict({nt: nn.Embedding(n, hidden) for nt, n in (num_nodes or {}).items()})
+        for emb in self.ids.values():
+            nn.init.normal_(emb.weight, std=0.1)  # type: ignore[arg-type]
         self.convs = nn.ModuleList([
             HeteroConv({et: SAGEConv((hidden, hidden), hidden) for et in edge_types}, aggr="sum")
             for _ in range(layers)
@@ -56,7 +65,8 @@ class Encoder(nn.Module):
         self.dropout = dropout
 
     def forward(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
-        h = {nt: torch.relu(self.inp[nt](x)) for nt, x in x_dict.items()}
+        h = {nt: torch.relu(self.inp[nt](x) + (self.ids[nt].weight if nt in self.ids else 0.0))
+             for nt, x in x_dict.items()}
         for conv, norm in zip(self.convs, self.norms, strict=True):
             out = conv(h, edge_index_dict)
             nxt = {}
@@ -72,10 +82,12 @@ class Encoder(nn.Module):
 class LinkPredGNN(nn.Module):
     """Encoder + factorised link decoder + performance head."""
 
-    def __init__(self, in_dims: dict[str, int], edge_types: list[EdgeType], cfg: GNNConfig) -> None:
+    def __init__(self, in_dims: dict[str, int], edge_types: list[EdgeType], cfg: GNNConfig,
+                 num_nodes: dict[str, int] | None = None) -> None:
         super().__init__()
         self.cfg = cfg
-        self.encoder = Encoder(in_dims, edge_types, cfg.hidden, cfg.layers, cfg.dropout)
+        ids = {nt: n for nt, n in (num_nodes or {}).items() if nt in ("brand", "partner")} if cfg.node_ids else {}
+        self.encoder = Encoder(in_dims, edge_types, cfg.hidden, cfg.layers, cfg.dropout, ids)
         self.brand_proj = nn.Linear(cfg.hidden, cfg.hidden)
         self.partner_proj = nn.Linear(cfg.hidden, cfg.hidden)
         self.partner_bias = nn.Linear(cfg.hidden, 1)

@@ -43,7 +43,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from gnn.baselines import GBM_CHECK_EVERY, GBM_MAX_ROUNDS, HEURISTICS, GBMRanker, GBMRegressor
+from gnn.baselines import (
+    CASCADE_TOP,
+    GBM_CHECK_EVERY,
+    GBM_MAX_ROUNDS,
+    HEURISTICS,
+    GBMRanker,
+    GBMRegressor,
+    cascade_predict,
+)
 from gnn.data import (
     FeatureSpace,
     GraphTables,
@@ -56,6 +64,7 @@ from gnn.data import (
 from gnn.features import BRAND_CHUNK, HYBRID_FEATURES, PAIR_FEATURES, PairContext
 from gnn.metrics import RankingAccumulator, regression_metrics
 from gnn.split import (
+    TemporalSplit,
     Window,
     sample_negatives,
     temporal_split,
@@ -209,7 +218,8 @@ def new_gnn(data: Any, cfg: GNNConfig) -> LinkPredGNN:
     from gnn.model import LinkPredGNN
 
     in_dims = {nt: int(data[nt].x.shape[1]) for nt in data.node_types}
-    return LinkPredGNN(in_dims, list(data.edge_types), cfg)
+    num_nodes = {nt: int(data[nt].x.shape[0]) for nt in data.node_types}
+    return LinkPredGNN(in_dims, list(data.edge_types), cfg, num_nodes)
 
 
 @dataclass
@@ -254,14 +264,17 @@ def window_batches(cache: SnapshotCache, windows: list[Window]) -> list[WindowBa
 
 def train_epoch(model: LinkPredGNN, opt: torch.optim.Optimizer, cache: SnapshotCache, gdata: GNNData,
                 batches: list[WindowBatch], scale: PerfScale, rng: np.random.Generator) -> float:
-    """One pass over the training windows (one optimiser step each); returns the mean loss."""
+    """One epoch: one optimiser step on each of ``cfg.windows_per_epoch`` random training windows
+    (all of them when 0 or fewer exist); returns the mean loss."""
     import torch
     import torch.nn.functional as F
 
     model.train()
     losses = []
     P = cache.t.num_partners
-    for i in rng.permutation(len(batches)).tolist():
+    order = rng.permutation(len(batches))
+    cap = model.cfg.windows_per_epoch
+    for i in (order[:cap] if cap > 0 else order).tolist():
         wb = batches[i]
         data = gdata.graph(cache, wb.day)
         h = model.embed(data.x_dict, data.edge_index_dict)
@@ -507,19 +520,6 @@ def gbm_checkpoints(rounds: int | None) -> list[int]:
     return list(range(GBM_CHECK_EVERY, GBM_MAX_ROUNDS + 1, GBM_CHECK_EVERY))
 
 
-def _cumulative_predict(model: GBMRanker, X: np.ndarray, checkpoints: list[int]) -> dict[int, np.ndarray]:
-    """Probabilities at each checkpoint, computed with one pass over the trees."""
-    flat = X.reshape(-1, X.shape[-1])
-    raw = np.zeros(len(flat))
-    out: dict[int, np.ndarray] = {}
-    start = 0
-    for c in checkpoints:
-        raw = raw + model.booster.predict(flat, start_iteration=start, num_iteration=c - start, raw_score=True)
-        start = c
-        out[c] = (1.0 / (1.0 + np.exp(-raw))).reshape(X.shape[:-1])
-    return out
-
-
 def evaluate_stage(cache: SnapshotCache, m: StageModels, w: Window, *, rounds: dict[str, int | None],
                    progress: bool = False) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
     """Every model and baseline on window ``w`` (full rankings of every eligible partner per
@@ -539,6 +539,7 @@ def evaluate_stage(cache: SnapshotCache, m: StageModels, w: Window, *, rounds: d
     gbm_ck = gbm_checkpoints(rounds.get("gbm"))
     hyb_ck = gbm_checkpoints(rounds.get("hybrid"))
     brands = w.brands
+    cascade: dict[str, list[int]] = {}
     chunks = [brands[i:i + BRAND_CHUNK] for i in range(0, len(brands), BRAND_CHUNK)]
     it: Iterable[np.ndarray] = chunks
     if progress:
@@ -552,8 +553,10 @@ def evaluate_stage(cache: SnapshotCache, m: StageModels, w: Window, *, rounds: d
             acc(name).add(fn(ctx, chunk), cand, pos)
         X = ctx.block(chunk)
         if m.gbm is not None:
-            for c, sc in _cumulative_predict(m.gbm, X, gbm_ck).items():
+            scores, kept = cascade_predict(m.gbm.booster, X, gbm_ck)
+            for c, sc in scores.items():
                 acc(f"gbm@{c}").add(sc, cand, pos)
+            _count_cascade(cascade, "gbm", kept, cand, pos)
         if h is not None and m.gnn is not None:
             with torch.no_grad():
                 hb = h["brand"][torch.from_numpy(chunk)]
@@ -561,11 +564,28 @@ def evaluate_stage(cache: SnapshotCache, m: StageModels, w: Window, *, rounds: d
                 gr = m.gnn.performance_block(hb, h["partner"])[:, :, 0].numpy()
             acc("gnn").add(gs, cand, pos)
             if m.hybrid is not None:
-                for c, sc in _cumulative_predict(m.hybrid, hybrid_features(X, gs, gr), hyb_ck).items():
+                scores, kept = cascade_predict(m.hybrid.booster, hybrid_features(X, gs, gr), hyb_ck)
+                for c, sc in scores.items():
                     acc(f"hybrid@{c}").add(sc, cand, pos)
+                _count_cascade(cascade, "hybrid", kept, cand, pos)
     ranking = {k: v.result() for k, v in accs.items()}
+    for name, (inside, total) in cascade.items():
+        log.info("cascade %s: %d of %d positives among the re-scored top %d candidates per brand (%.1f%%)",
+                 name, inside, total, CASCADE_TOP, 100.0 * inside / max(total, 1))
+        for key, met in ranking.items():
+            if key.startswith(name + "@"):
+                met["cascade_positive_share"] = inside / max(total, 1)
     perf = evaluate_performance(cache, m, w, h)
     return ranking, perf
+
+
+def _count_cascade(cascade: dict[str, list[int]], name: str, kept: np.ndarray | None, cand: np.ndarray,
+                   pos: np.ndarray) -> None:
+    """Positives the cascade's second stage saw (``kept``), of all positive candidates."""
+    c = cascade.setdefault(name, [0, 0])
+    ok = cand & pos
+    c[1] += int(ok.sum())
+    c[0] += int(ok.sum()) if kept is None else int((ok & kept).sum())
 
 
 def evaluate_performance(cache: SnapshotCache, m: StageModels, w: Window,
@@ -636,16 +656,62 @@ def collapse(ranking: dict[str, dict[str, float]], rounds: dict[str, int | None]
 # ----------------------------------------------------------------------------- the run
 
 
-def train_linkpred(store: GraphStore, settings: Settings, *, seed: int = 7, progress: bool = True,
-                   cfg: GNNConfig | None = None) -> TrainOutcome:
-    from gnn.model import GNNConfig
+@dataclass
+class Frozen:
+    """What the selection stage decides, frozen for the later stages and for weekly refits."""
 
-    cfg = cfg or GNNConfig()
-    t_start = time.perf_counter()
-    timings: dict[str, float] = {}
+    shipped: str
+    perf_model: str
+    gnn_epochs: int
+    rounds: dict[str, int | None]
+
+
+def _stage_select(cache: SnapshotCache, split: TemporalSplit, val: Window, cfg: GNNConfig, seed: int,
+                  progress: bool) -> tuple[Frozen, dict[str, Any], StageModels, list[Window]]:
+    """1. Fit every candidate on windows before T1, early-stop and choose on validation."""
+    wa = training_windows(cache.t, split, split.t1)
+    ma, _ = fit_stage(cache, wa, split.t1_day, cfg, seed, val=val, epochs=None,
+                      need={"gbm", "gnn", "hybrid", "perf"}, progress=progress)
+    rank_a, perf_a = evaluate_stage(cache, ma, val, rounds={"gbm": None, "hybrid": None}, progress=progress)
+    rounds = {"gbm": pick_rounds(rank_a, "gbm"), "hybrid": pick_rounds(rank_a, "hybrid")}
+    val_metrics = collapse(rank_a, rounds)
+    shipped = max(CANDIDATES, key=lambda n: selection_score(val_metrics[n]))
+    perf_model = min(("gnn", "gbm"), key=lambda n: perf_a.get(n, {}).get("mae", np.inf))
+    log.info("selection on validation: shipped %s (%s %.4f); gbm rounds %s, hybrid rounds %s, gnn epochs %d",
+             shipped, "+".join(SELECT_BLEND), selection_score(val_metrics[shipped]), rounds["gbm"],
+             rounds["hybrid"], ma.gnn_epochs)
+    frozen = Frozen(shipped, perf_model, ma.gnn_epochs, rounds)
+    return frozen, {"validation": val_metrics, "perf": perf_a, "history": ma.history}, ma, wa
+
+
+def _stage_test(cache: SnapshotCache, split: TemporalSplit, test: Window, cfg: GNNConfig, seed: int,
+                frozen: Frozen, progress: bool) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """2. Refit every candidate with the frozen rounds/epochs on windows before T2; test."""
+    wb = training_windows(cache.t, split, split.t2)
+    mb, _ = fit_stage(cache, wb, split.t2_day, cfg, seed, val=None, epochs=frozen.gnn_epochs,
+                      need={"gbm", "gnn", "hybrid", "perf"}, progress=progress)
+    _set_rounds(mb, frozen.rounds)
+    rank_b, perf_b = evaluate_stage(cache, mb, test, rounds=frozen.rounds, progress=progress)
+    return collapse(rank_b, frozen.rounds), perf_b, len(wb)
+
+
+def _stage_refit(cache: SnapshotCache, split: TemporalSplit, cfg: GNNConfig, seed: int, frozen: Frozen,
+                 progress: bool) -> tuple[StageModels, int]:
+    """3. Production: refit the shipped ranker, the GNN (performance embeddings) and the
+    performance models on every window, with the frozen rounds/epochs."""
+    wc = training_windows(cache.t, split, split.end)
+    need = {"gbm", "gnn", "perf"} | ({"hybrid"} if frozen.shipped == "hybrid" else set())
+    mc, _ = fit_stage(cache, wc, split.end_day, cfg, seed, val=None, epochs=frozen.gnn_epochs, need=need,
+                      progress=progress)
+    _set_rounds(mc, frozen.rounds)
+    return mc, len(wc)
+
+
+def _prepare(store: GraphStore, settings: Settings) -> tuple[GraphTables, TemporalSplit, SnapshotCache,
+                                                              Window, Window, float]:
     t0 = time.perf_counter()
     tables = load_tables(store, settings.home)
-    timings["export"] = time.perf_counter() - t0
+    export_s = time.perf_counter() - t0
     split = temporal_split(tables)
     log.info("link prediction: %d brands, %d partners, %d partnerships; split %s", tables.num_brands,
              tables.num_partners, len(tables.pairs), split.describe())
@@ -657,63 +723,149 @@ def train_linkpred(store: GraphStore, settings: Settings, *, seed: int = 7, prog
 
         raise InputError(f"no new partnerships in the validation or test window ({split.describe()})",
                          hint="import more recent campaigns")
-    # 1. selection stage
+    return tables, split, cache, val, test, export_s
+
+
+def _counts(tables: GraphTables, val: Window, test: Window) -> dict[str, int]:
+    return {"brands": tables.num_brands, "partners": tables.num_partners,
+            "partnerships": len(tables.pairs), "validation_pairs": len(val.pos_b),
+            "test_pairs": len(test.pos_b), "validation_brands": len(val.brands),
+            "test_brands": len(test.brands)}
+
+
+def train_linkpred(store: GraphStore, settings: Settings, *, seed: int = 7, progress: bool = True,
+                   cfg: GNNConfig | None = None, evaluate_test: bool = True) -> TrainOutcome:
+    """The honest three-stage run (``partnergraph train``); ``evaluate_test=False`` skips the
+    test stage (the weekly job's retrain when it has no evaluated configuration to reuse)."""
+    from gnn.model import GNNConfig
+
+    cfg = cfg or GNNConfig()
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    tables, split, cache, val, test, timings["export"] = _prepare(store, settings)
     t0 = time.perf_counter()
-    wa = training_windows(tables, split, split.t1)
-    ma, _ = fit_stage(cache, wa, split.t1_day, cfg, seed, val=val, epochs=None,
-                      need={"gbm", "gnn", "hybrid", "perf"}, progress=progress)
-    rank_a, perf_a = evaluate_stage(cache, ma, val, rounds={"gbm": None, "hybrid": None}, progress=progress)
-    rounds = {"gbm": pick_rounds(rank_a, "gbm"), "hybrid": pick_rounds(rank_a, "hybrid")}
-    val_metrics = collapse(rank_a, rounds)
-    shipped = max(CANDIDATES, key=lambda n: selection_score(val_metrics[n]))
-    perf_model = min(("gnn", "gbm"), key=lambda n: perf_a.get(n, {}).get("mae", np.inf))
+    frozen, sel, ma, wa = _stage_select(cache, split, val, cfg, seed, progress)
     timings["selection"] = time.perf_counter() - t0
-    log.info("selection on validation: shipped %s (%s %.4f); gbm rounds %s, hybrid rounds %s, gnn epochs %d",
-             shipped, "+".join(SELECT_BLEND), selection_score(val_metrics[shipped]), rounds["gbm"],
-             rounds["hybrid"], ma.gnn_epochs)
-    # 2. test stage: refit with the selected rounds/epochs on windows before T2
+    test_metrics: dict[str, Any] = {}
+    perf_b: dict[str, Any] = {}
+    n_test_windows = 0
+    if evaluate_test:
+        t0 = time.perf_counter()
+        test_metrics, perf_b, n_test_windows = _stage_test(cache, split, test, cfg, seed, frozen, progress)
+        timings["test"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    wb = training_windows(tables, split, split.t2)
-    mb, _ = fit_stage(cache, wb, split.t2_day, cfg, seed, val=None, epochs=ma.gnn_epochs,
-                      need={"gbm", "gnn", "hybrid", "perf"}, progress=progress)
-    _set_rounds(mb, rounds)
-    rank_b, perf_b = evaluate_stage(cache, mb, test, rounds=rounds, progress=progress)
-    test_metrics = collapse(rank_b, rounds)
-    timings["test"] = time.perf_counter() - t0
-    # 3. production refit on every known partnership
-    t0 = time.perf_counter()
-    wc = training_windows(tables, split, split.end)
-    need = {"gbm", "gnn", "perf"} | ({"hybrid"} if shipped == "hybrid" else set())
-    mc, _ = fit_stage(cache, wc, split.end_day, cfg, seed, val=None, epochs=ma.gnn_epochs, need=need,
-                      progress=progress)
-    _set_rounds(mc, rounds)
+    mc, n_prod_windows = _stage_refit(cache, split, cfg, seed, frozen, progress)
     timings["refit"] = time.perf_counter() - t0
+    stages = ["selection", "test", "refit"] if evaluate_test else ["selection", "refit"]
     metrics = {
         "split": split.describe(),
-        "validation": val_metrics,
+        "validation": sel["validation"],
         "test": test_metrics,
-        "performance": {"validation": perf_a, "test": perf_b, "shipped": perf_model},
+        "performance": {"validation": sel["perf"], "test": perf_b, "shipped": frozen.perf_model},
         "shipped_by": "validation mean of " + ", ".join(SELECT_BLEND),
-        "counts": {"brands": tables.num_brands, "partners": tables.num_partners,
-                   "partnerships": len(tables.pairs), "validation_pairs": len(val.pos_b),
-                   "test_pairs": len(test.pos_b), "validation_brands": len(val.brands),
-                   "test_brands": len(test.brands)},
-        "gnn_history": ma.history,
+        "counts": _counts(tables, val, test),
+        "gnn_history": sel["history"],
+        "evaluation": {"run": "this", "stages": stages,
+                       "note": "" if evaluate_test else
+                       "test stage not run (weekly retrain): run `partnergraph train` for the test report"},
     }
     params = {
-        "gnn": cfg.to_dict(), "gnn_epochs": ma.gnn_epochs, "gbm_rounds": rounds, "seed": seed,
+        "gnn": cfg.to_dict(), "gnn_epochs": frozen.gnn_epochs, "gbm_rounds": frozen.rounds, "seed": seed,
         "pair_features": list(PAIR_FEATURES), "hybrid_features": list(HYBRID_FEATURES),
-        "select_metric": list(SELECT_BLEND), "windows": {"selection": len(wa), "test": len(wb), "production": len(wc)},
+        "select_metric": list(SELECT_BLEND),
+        "windows": {"selection": len(wa), "test": n_test_windows, "production": n_prod_windows},
     }
-    timings["total"] = time.perf_counter() - t_start
-    params["seconds"] = {k: round(v, 1) for k, v in timings.items()}
+    return _finish(store, settings, tables, cache, mc, frozen, split, metrics, params, timings, t_start)
+
+
+def _finish(store: GraphStore, settings: Settings, tables: GraphTables, cache: SnapshotCache, mc: StageModels,
+            frozen: Frozen, split: TemporalSplit, metrics: dict[str, Any], params: dict[str, Any],
+            timings: dict[str, float], t_start: float) -> TrainOutcome:
     from gnn.artefact import save_artefact
 
-    outcome = save_artefact(settings, tables, cache, mc, shipped=shipped, perf_model=perf_model,
+    t0 = time.perf_counter()
+    timings["total"] = time.perf_counter() - t_start
+    params["seconds"] = {k: round(v, 1) for k, v in timings.items()}
+    outcome = save_artefact(settings, tables, cache, mc, shipped=frozen.shipped, perf_model=frozen.perf_model,
                             metrics=metrics, params=params, cutoff_day=split.end_day)
     _record_model(store, outcome)
-    log.info("link prediction trained in %.1f s: shipped %s, artefact %s", timings["total"], shipped, outcome.path)
+    log.info("link prediction trained in %.1f s (+%.1f s to save the artefact): shipped %s, artefact %s",
+             timings["total"], time.perf_counter() - t0, frozen.shipped, outcome.path)
     return outcome
+
+
+#: A weekly refit reuses the configuration of the last evaluated run while it is this recent.
+FROZEN_MAX_AGE_DAYS = 90.0
+
+
+def frozen_from(meta: ModelMeta | None) -> tuple[Frozen, dict[str, Any]] | None:
+    """The frozen configuration of an artefact, when a refit can reuse it: same pair features,
+    same GNN configuration fields, selected on validation at most :data:`FROZEN_MAX_AGE_DAYS`
+    ago. Returns (frozen, evaluation record) or ``None``."""
+    from dataclasses import fields
+    from datetime import UTC, datetime
+
+    from gnn.model import GNNConfig
+
+    if meta is None:
+        return None
+    p = meta.params
+    ev = dict(meta.metrics.get("evaluation") or {})
+    origin = ev.get("run") if ev.get("run") not in (None, "this") else meta.version
+    at = ev.get("trained_at") or meta.trained_at
+    try:
+        age = (datetime.now(UTC) - datetime.fromisoformat(str(at).replace("Z", "+00:00"))).total_seconds() / 86400
+    except ValueError:
+        return None
+    ok = (p.get("pair_features") == list(PAIR_FEATURES) and p.get("hybrid_features") == list(HYBRID_FEATURES)
+          and isinstance(p.get("gnn"), dict) and set(p["gnn"]) == {f.name for f in fields(GNNConfig)}
+          and int(p.get("gnn_epochs") or 0) > 0 and meta.shipped in CANDIDATES and age <= FROZEN_MAX_AGE_DAYS)
+    if not ok:
+        return None
+    perf_model = str(p.get("perf_model") or meta.metrics.get("performance", {}).get("shipped") or "gbm")
+    rounds = {k: (int(v) if v else None) for k, v in dict(p.get("gbm_rounds") or {}).items()}
+    frozen = Frozen(meta.shipped, perf_model, int(p["gnn_epochs"]), rounds)
+    record = {"run": origin, "trained_at": at, "stages": ev.get("stages") or ["selection", "test", "refit"],
+              "refit_of": meta.version,
+              "note": f"weekly refit with the configuration frozen by {origin} (selected on its validation "
+                      "window); validation/test metrics are that run's, not measured in this run"}
+    return frozen, record
+
+
+def refresh_linkpred(store: GraphStore, settings: Settings, previous: TrainOutcome | None = None, *,
+                     seed: int = 7, progress: bool = True) -> TrainOutcome:
+    """The weekly job's retrain: refit on every partnership with the configuration the last
+    evaluated run selected on validation (shipped ranker, GNN epochs, GBM rounds), without the
+    selection and test stages; the artefact carries that run's metrics, marked with its version
+    (``metrics.evaluation``). Without a reusable configuration (no model yet, changed features or
+    GNN fields, evaluation older than :data:`FROZEN_MAX_AGE_DAYS`), runs the full three-stage
+    :func:`train_linkpred`, so every configuration that ships has its test report."""
+    from gnn.model import GNNConfig
+
+    got = frozen_from(previous.meta if previous is not None else None)
+    if got is None:
+        log.info("weekly retrain: no reusable evaluated configuration; running the full evaluation "
+                 "(selection, test, refit)")
+        return train_linkpred(store, settings, seed=seed, progress=progress)
+    assert previous is not None
+    frozen, record = got
+    cfg = GNNConfig(**previous.meta.params["gnn"])
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    tables, split, cache, val, test, timings["export"] = _prepare(store, settings)
+    log.info("weekly refit with the configuration of %s: shipped %s, gnn epochs %d, rounds %s", record["run"],
+             frozen.shipped, frozen.gnn_epochs, frozen.rounds)
+    t0 = time.perf_counter()
+    mc, n_prod_windows = _stage_refit(cache, split, cfg, seed, frozen, progress)
+    timings["refit"] = time.perf_counter() - t0
+    old = previous.meta.metrics
+    metrics = {k: old.get(k) for k in ("validation", "test", "performance", "shipped_by", "gnn_history")}
+    metrics.update({"split": split.describe(), "counts": _counts(tables, val, test), "evaluation": record,
+                    "evaluated_split": old.get("split")})
+    params = {k: previous.meta.params.get(k) for k in ("gnn", "gnn_epochs", "gbm_rounds", "pair_features",
+                                                        "hybrid_features", "select_metric")}
+    params.update({"seed": seed, "windows": {"production": n_prod_windows}, "frozen_from": record["run"]})
+    return _finish(store, settings, tables, cache, mc, frozen, split, metrics, params, timings, t_start)
 
 
 def _set_rounds(m: StageModels, rounds: dict[str, int | None]) -> None:

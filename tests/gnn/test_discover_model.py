@@ -203,3 +203,36 @@ def test_the_job_with_a_model_writes_its_outputs(store: GraphStore, request: pyt
     assert again.drift["drifted"] is False and "partner_performance" in again.drift["embeddings"]
     assert json.loads(store.read("MATCH (r:DiscoveryRun {id: $id}) RETURN r.drift AS d",
                                  {"id": again.run_id}).rows[0]["d"])["drifted"] is False
+
+
+class RefitTrain(FakeTrain):
+    """A training module with the weekly refit (``refresh_linkpred``)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.previous: list[Any] = []
+
+    def refresh_linkpred(self, store: Any, settings: Settings, previous: Any, *, seed: int = 7,
+                         progress: bool = True) -> Any:
+        self.previous.append(previous)
+        out = outcome("linkpred-refit", 0.0)
+        out.meta.metrics["evaluation"] = {"run": "linkpred-1", "stages": ["selection", "test", "refit"],
+                                          "note": "weekly refit"}
+        return out
+
+
+def test_the_weekly_retrain_refits_the_loaded_models_configuration(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    old = outcome("linkpred-1", days_old=40)
+    fake = RefitTrain(loaded=old)
+    c = choose(tmp_path, monkeypatch, fake, max_age_days=30)
+    assert c.trained and c.version == "linkpred-refit" and fake.previous == [old] and not fake.trained
+    # the run's metrics say which run measured the model's figures
+    assert D._metrics_origin(c.outcome.meta) == {"run": "linkpred-1", "model_version": "linkpred-refit",
+                                                 "stages": ["selection", "test", "refit"], "note": "weekly refit"}
+    own = D._metrics_origin(outcome("linkpred-2").meta)
+    assert own is not None and own["run"] == "linkpred-2"  # its own evaluation
+    # nothing to refit from: the refit is still asked (it runs the full evaluation itself)
+    fake = RefitTrain(loaded=None)
+    c = choose(tmp_path, monkeypatch, fake)
+    assert c.trained and fake.previous == [None]

@@ -60,3 +60,35 @@ def test_auc_and_regression() -> None:
     assert auc_score(np.array([0.9, 0.4]), np.array([0.5, 0.1])) == pytest.approx(0.75)
     r = regression_metrics(np.array([1.0, 2.0, np.nan]), np.array([2.0, 0.0, 5.0]))
     assert r["mae"] == pytest.approx(1.5) and r["rmse"] == pytest.approx(math.sqrt(2.5)) and r["n"] == 2
+
+
+def _reference(scores: np.ndarray, positive: np.ndarray, ks: tuple[int, ...], tb: np.ndarray) -> dict[str, float]:
+    """Brute force: average ranks for AUC, one full strict sort for the rest."""
+    s = np.nan_to_num(scores, nan=-np.inf)
+    n_pos = int(positive.sum())
+    ranks = np.array([(s < v).sum() + ((s == v).sum() + 1) / 2.0 for v in s])
+    out = {"auc": (ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * (len(s) - n_pos))}
+    rel = positive[np.lexsort((-tb, -s))]
+    out["mrr"] = 1.0 / (int(np.argmax(rel)) + 1)
+    for k in ks:
+        disc = 1.0 / np.log2(np.arange(2, len(rel[:k]) + 2))
+        out[f"recall@{k}"] = rel[:k].sum() / n_pos
+        out[f"ndcg@{k}"] = float((rel[:k] * disc).sum()) / float(disc[: min(n_pos, k)].sum())
+    return out
+
+
+def test_query_metrics_match_a_brute_force_reference_with_ties() -> None:
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        n = int(rng.integers(2, 400))
+        scores = np.round(rng.normal(size=n), int(rng.integers(0, 3)))  # many ties
+        if trial % 5 == 0:
+            scores[rng.random(n) < 0.3] = np.nan
+        pos = rng.random(n) < 0.1
+        pos[0], pos[-1] = True, False
+        tb = rng.random(n) * 1e-9
+        got = query_metrics(scores, pos, (1, 10, 50), tb)
+        want = _reference(scores, pos, (1, 10, 50), tb)
+        assert got is not None
+        for key, value in want.items():
+            assert abs(got[key] - value) < 1e-9, (trial, key, got[key], value)
