@@ -100,6 +100,9 @@ def mean_metrics(rows: list[dict[str, float]]) -> dict[str, float]:
     if not rows:
         return {"queries": 0.0}
     out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    # standard error of each mean over queries (brands), for selection rules that weigh noise
+    out.update({f"se:{k}": float(np.std([r[k] for r in rows], ddof=1) / np.sqrt(len(rows))) if len(rows) > 1
+                else 0.0 for k in rows[0]})
     out["queries"] = float(len(rows))
     return out
 

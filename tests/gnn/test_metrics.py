@@ -92,3 +92,23 @@ def test_query_metrics_match_a_brute_force_reference_with_ties() -> None:
         assert got is not None
         for key, value in want.items():
             assert abs(got[key] - value) < 1e-9, (trial, key, got[key], value)
+
+
+def test_one_standard_error_rule_prefers_the_simpler_candidate_within_noise() -> None:
+    from gnn.train import choose_shipped
+
+    def met(v: float, se: float) -> dict[str, float]:
+        return {"recall@20": v, "recall@50": v, "ndcg@20": v, "se:recall@20": se, "se:recall@50": se,
+                "se:ndcg@20": se}
+
+    close = {"gbm": met(0.21, 0.03), "gnn": met(0.22, 0.03), "hybrid": met(0.215, 0.03)}
+    assert choose_shipped(close) == "gbm"  # within one SE of the best: the simplest ships
+    clear = {"gbm": met(0.15, 0.01), "gnn": met(0.10, 0.01), "hybrid": met(0.20, 0.01)}
+    assert choose_shipped(clear) == "hybrid"  # a clear win ships the complex model
+
+
+def test_mean_metrics_carry_standard_errors() -> None:
+    from gnn.metrics import mean_metrics
+
+    out = mean_metrics([{"recall@20": 0.0}, {"recall@20": 1.0}])
+    assert out["recall@20"] == 0.5 and abs(out["se:recall@20"] - 0.5) < 1e-9
