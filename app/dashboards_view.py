@@ -17,7 +17,6 @@ are not scored.
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from collections import defaultdict
@@ -30,6 +29,7 @@ import plotly.graph_objects as go
 
 from app import cache
 from app import queries as q
+from app.helpers import json_doc as _doc
 from graph.store.base import GraphStore
 
 Z_THRESHOLD = 3.5
@@ -252,16 +252,6 @@ def partner_series_figure(rows: Iterable[Mapping[str, Any]], partner: str,
 
 
 # ------------------------------------------------------------------------------- discovery runs
-
-
-def _doc(text: Any) -> dict[str, Any]:
-    if isinstance(text, Mapping):
-        return dict(text)
-    try:
-        doc = json.loads(text) if isinstance(text, str) and text.strip() else {}
-    except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
 
 
 def flatten(doc: Any, prefix: str = "") -> dict[str, float]:

@@ -6,6 +6,7 @@ or a plotly figure, so they are tested without a browser or a database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -261,3 +262,15 @@ def banner_for(exc: BaseException) -> str:
                 return f"{prefix}: {text}"
         return text
     return f"Something went wrong on the server ({type(exc).__name__}). The details are in the server log."
+
+
+def json_doc(text: Any) -> dict[str, Any]:
+    """A JSON object stored as text in the graph (evidence, metrics) as a dict; ``{}`` for
+    nothing, bad JSON or anything that is not an object."""
+    if isinstance(text, Mapping):
+        return dict(text)
+    try:
+        doc = json.loads(text) if isinstance(text, str) and text.strip() else {}
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}

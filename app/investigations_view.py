@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 from app import explore_view
 from app import queries as q
 from app.dashboards_view import empty_figure
+from app.helpers import json_doc as _doc
 from graph.errors import PartnerGraphError
 from graph.settings import Settings
 from graph.store.base import GraphStore
@@ -48,16 +49,6 @@ KIND_WORDS = {
 IDENT_LABELS = {"Device": "device", "IPNetwork": "IP network", "PaymentAccount": "payment account",
                 "SellerAccount": "seller account"}
 REL_COLOURS = {"USED_DEVICE": "#dc2626", "SEEN_FROM": "#b91c1c", "PAID_TO": "#7c2d12", "SELLS_VIA": "#475569"}
-
-
-def _doc(text: Any) -> dict[str, Any]:
-    if isinstance(text, Mapping):
-        return dict(text)
-    try:
-        doc = json.loads(text) if isinstance(text, str) and text.strip() else {}
-    except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
 
 
 def _float(v: Any) -> float | None:
