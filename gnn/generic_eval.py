@@ -21,10 +21,18 @@ are never sampled.
 attachment, feature cosine); a GraphSAGE encoder (inputs: degree, a 32-d SVD of the graph, the
 node features) with a dot-product decoder, trained on 85% of the training edges (the message
 edges; early-stopped on validation); a LightGBM model (binary loss, monotone constraints) on
-pair features, trained on the other 15% (the supervision edges): each supervision source's
-edges among its top-100 Adamic-Adar non-neighbours, 60 of the next 4,900 and 40 random ones,
-with features from the message graph; and the hybrid, the same model plus the GNN's score (out
-of sample on the supervision edges, as the GNN never trained on them).
+pair features (:data:`PAIR_FEATURES`: the heuristics relative to the source, paths of length
+3, personalised PageRank, word similarity of the pair and of their neighbourhoods, and the
+categories of a node list's low-cardinality columns), trained on the other 15% (the
+supervision edges): each supervision source's edges among its top-100 Adamic-Adar
+non-neighbours, 60 of the next 4,900 and 40 random ones, with features from the message graph;
+and the hybrid, the same model plus the GNN's score (out of sample on the supervision edges, as
+the GNN never trained on them).
+
+**Input checks.** Missing files, edges whose ends are not in ``--nodes``, a file of mostly
+self-loops, a graph too small to split (under 20 edges or 10 nodes) and unreadable features are
+one-line :class:`~graph.errors.InputError`. A few self-loops (MUSAE has 179) are dropped and
+counted.
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ from graph.errors import InputError
 log = logging.getLogger(__name__)
 
 MAX_EDGES = 1000
+MIN_EDGES = 20
+MIN_NODES = 10
 VALID_SHARE = 0.1
 TEST_SHARE = 0.1
 SELECT = "hits@50"
@@ -59,13 +69,23 @@ HEURISTICS = ("common_neighbours", "adamic_adar", "resource_allocation", "prefer
 #: graph are different bases, and the trees trusted near-1 similarities of unrelated nodes.
 #: The candidate's degree is left out as well (on MUSAE validation edges: Hits@50 0.655 with
 #: it, 0.690 without).
+#: Added after validation runs on MUSAE (seed 7; see docs): personalised PageRank from the
+#: source (relative and rank), the candidate's words against the source's neighbours' words and
+#: both neighbourhoods' words (cosine and rank), and for categorical node-list columns (MUSAE's
+#: page type) the share of the source's neighbours in the candidate's category, and same-category.
 PAIR_FEATURES = ("cn", "aa_rel", "aa_rank", "ra_rel", "ra_rank", "cn_rank", "jaccard",
-                 "feat_cos", "feat_rank", "cn2_rel")
+                 "feat_cos", "feat_rank", "cn2_rel",
+                 "ppr_rel", "ppr_rank", "nbr_feat", "nbr_feat_rank", "nbr_nbr", "nbr_nbr_rank",
+                 "cat_share", "same_cat")
 #: Monotone constraints (+1 more is better, -1 less is better, 0 free): the trees may not rank a
 #: candidate with fewer common neighbours above an otherwise equal one (without them they put
 #: candidates without any common neighbour of high-degree sources at the top).
 MONOTONE = {"cn": 1, "aa_rel": 1, "aa_rank": -1, "ra_rel": 1, "ra_rank": -1, "cn_rank": -1, "jaccard": 1,
-            "feat_cos": 1, "feat_rank": -1, "cn2_rel": 1, "gnn": 1}
+            "feat_cos": 1, "feat_rank": -1, "cn2_rel": 1, "gnn": 1, "ppr_rel": 1, "ppr_rank": -1,
+            "nbr_feat": 1, "nbr_feat_rank": -1, "nbr_nbr": 1, "nbr_nbr_rank": -1, "cat_share": 1, "same_cat": 1}
+PPR_ALPHA = 0.15
+PPR_STEPS = 8
+MAX_CATEGORIES = 64  # a node-list column with 2..64 distinct values (and repeats) is a category
 SOURCE_CHUNK = 64
 FEATURE_DIM = 64
 
@@ -77,6 +97,8 @@ class Graph:
     time: np.ndarray | None
     features: sp.csr_matrix | None
     node_ids: np.ndarray
+    self_loops: int = 0
+    categories: np.ndarray | None = None  # (n, k) one-hot of the node list's categorical columns
 
 
 @dataclass
@@ -95,22 +117,51 @@ class GenericResult:
     info: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"shipped": self.shipped,
-                "models": {n: {"auc": m["auc"], "mrr": m["mrr"], "hits@50": m["hits@50"]}
-                           for n, m in self.test.items()},
-                "validation": {n: {"auc": m["auc"], "mrr": m["mrr"], "hits@50": m["hits@50"]}
-                               for n, m in self.validation.items()},
-                "info": self.info}
+        """The ``--json`` contract: ``{"shipped": NAME, "models": {NAME: {"auc", "mrr", "hits@50"}}}``
+        (test metrics)."""
+        return {"shipped": self.shipped, "models": _three(self.test)}
+
+    def details(self) -> dict[str, Any]:
+        """Everything: test and validation metrics of every model and the run's figures."""
+        return {"shipped": self.shipped, "selected_on": f"validation {SELECT}", "test": self.test,
+                "validation": self.validation, "info": self.info}
+
+
+def _three(metrics: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {n: {"auc": m["auc"], "mrr": m["mrr"], "hits@50": m["hits@50"]} for n, m in metrics.items()}
 
 
 # ----------------------------------------------------------------------------- input
 
 
 def load_graph(edges: Path, nodes: Path | None = None, features: Path | None = None) -> Graph:
+    """The generic import, checked for what link prediction needs: files that exist, edges
+    only between declared nodes (when a node list is given), and enough distinct edges to
+    split. Self-loops are dropped (a node is never a candidate for itself) and counted in the
+    log; a file that is mostly self-loops is refused. With a ``sign`` column only positive
+    edges are links."""
     from graph.generic import read_graph
 
-    g = read_graph(Path(edges), Path(nodes) if nodes else None, features=Path(features) if features else None)
+    for what, path in (("edges", edges), ("nodes", nodes), ("features", features)):
+        if path is not None and not Path(path).is_file():
+            raise InputError(f"--{what} {path} does not exist", hint=f"give the path of the {what} file")
+    try:
+        g = read_graph(Path(edges), Path(nodes) if nodes else None,
+                       features=Path(features) if features else None)
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"cannot read the graph: {line}",
+                         hint="edges: CSV source,target; features: CSV id + numbers, or JSON id -> [int]") from None
+    categories = None
+    if nodes is not None:
+        categories = _check_declared(g.node_ids, g.src, g.dst, Path(nodes), Path(edges))
     src, dst = g.src, g.dst
+    loops = int((src == dst).sum())
+    if loops:
+        if loops * 2 > len(src):
+            raise InputError(f"{edges}: {loops} of {len(src)} edges are self-loops",
+                             hint="link prediction needs edges between two different nodes")
+        log.warning("dropped %d self-loops of %d edges", loops, len(src))
     keep = src != dst
     if g.sign is not None:
         keep &= np.asarray(g.sign, float) > 0
@@ -122,14 +173,49 @@ def load_graph(edges: Path, nodes: Path | None = None, features: Path | None = N
         key, u, v, tm = key[order], u[order], v[order], tm[order]
     _, first = np.unique(key, return_index=True)
     e = np.stack([u[first], v[first]], axis=1).astype(np.int64)
-    if len(e) < 20:
-        raise InputError(f"{edges}: only {len(e)} distinct edges", hint="link prediction needs at least 20 edges")
+    if len(e) < MIN_EDGES or g.num_nodes < MIN_NODES:
+        raise InputError(f"{edges}: only {len(e)} distinct edges between {g.num_nodes} nodes, too small to split",
+                         hint=f"link prediction needs at least {MIN_EDGES} edges and {MIN_NODES} nodes")
     feats = None
     if g.features is not None:
         feats = sp.csr_matrix(g.features)
         if not np.isfinite(feats.data).all():
             raise InputError(f"{features}: features contain NaN or infinite values")
-    return Graph(g.num_nodes, e, tm[first] if tm is not None else None, feats, g.node_ids)
+    return Graph(g.num_nodes, e, tm[first] if tm is not None else None, feats, g.node_ids, loops, categories)
+
+
+def _check_declared(node_ids: np.ndarray, src: np.ndarray, dst: np.ndarray, nodes: Path,
+                    edges: Path) -> np.ndarray | None:
+    """With a node list, every edge end must be one of its ids (the import lists the edge ids
+    first, then the node list's new ids, so the node list is read again here). Returns the
+    one-hot of its categorical columns (2..``MAX_CATEGORIES`` distinct values, at most one per
+    two rows, so names and ids are not categories), or None."""
+    import pandas as pd
+
+    from graph.generic import read_csv
+
+    ndf = read_csv(nodes)
+    idcol = "id" if "id" in ndf.columns else ndf.columns[0]
+    declared = pd.Index(ndf[idcol].astype(str).str.strip())
+    used = np.unique(np.r_[src, dst])
+    missing = used[declared.get_indexer(node_ids[used].astype(str)) < 0]
+    if len(missing):
+        examples = ", ".join(repr(str(x)) for x in node_ids[missing[:3]])
+        raise InputError(f"{edges}: {len(missing)} node ids in edges are not in {nodes} (e.g. {examples})",
+                         hint="add them to the node list or drop those edges")
+    rows = pd.Index(node_ids.astype(str)).get_indexer(declared)
+    blocks = []
+    for col in ndf.columns:
+        values = ndf[col]
+        if col == idcol or not 2 <= values.nunique() <= min(MAX_CATEGORIES, len(ndf) // 2):
+            continue
+        codes, uniques = pd.factorize(values)  # missing values: code -1, no category
+        block = np.zeros((len(node_ids), len(uniques)), np.float32)
+        ok = (codes >= 0) & (rows >= 0)
+        block[rows[ok], codes[ok]] = 1.0
+        blocks.append(block)
+        log.info("node list column %r: %d categories", col, len(uniques))
+    return np.concatenate(blocks, axis=1) if blocks else None
 
 
 def split_edges(g: Graph, seed: int) -> Split:
@@ -167,11 +253,18 @@ class Context:
     ra_w: sp.dia_matrix
     F: np.ndarray | None  # normalised node features (n, d) or None
     Z: np.ndarray  # normalised structural embedding (SVD of A)
+    T: np.ndarray | None = None  # one-hot node categories (n, k) or None
+    Fn: np.ndarray | None = None  # normalised mean features of each node's neighbours
 
     @classmethod
-    def build(cls, n: int, edges: np.ndarray, F: np.ndarray | None, seed: int) -> Context:
+    def build(cls, n: int, edges: np.ndarray, F: np.ndarray | None, seed: int,
+              T: np.ndarray | None = None) -> Context:
         A = adjacency(n, edges)
         deg = np.asarray(A.sum(1)).ravel()
+        Fn = None
+        if F is not None:
+            Fn = np.asarray(A @ F, np.float32)
+            Fn /= np.linalg.norm(Fn, axis=1, keepdims=True) + 1e-9
         from scipy.sparse.linalg import svds
 
         k = min(32, n - 2)
@@ -182,7 +275,20 @@ class Context:
             Z = np.zeros((n, 1))
         Z = Z / (np.linalg.norm(Z, axis=1, keepdims=True) + 1e-9)
         return cls(A, deg, sp.diags(1.0 / np.log(np.maximum(deg, 2.0))), sp.diags(1.0 / np.maximum(deg, 1.0)),
-                   F, Z.astype(np.float32))
+                   F, Z.astype(np.float32), T, Fn)
+
+    def ppr(self, sources: np.ndarray, alpha: float = PPR_ALPHA, steps: int = PPR_STEPS) -> np.ndarray:
+        """Personalised PageRank from each source (power iteration), the source itself zeroed."""
+        n = self.A.shape[0]
+        walk = (sp.diags(1.0 / np.maximum(self.deg, 1.0)) @ self.A).T.tocsr()
+        e = np.zeros((n, len(sources)), np.float32)
+        e[sources, np.arange(len(sources))] = 1.0
+        p = e.copy()
+        for _ in range(steps):
+            p = alpha * e + (1.0 - alpha) * (walk @ p)
+        out = np.ascontiguousarray(p.T)
+        out[np.arange(len(sources)), sources] = 0.0
+        return out
 
     def heuristic_block(self, sources: np.ndarray) -> dict[str, np.ndarray]:
         As = self.A[sources]
@@ -207,6 +313,19 @@ class Context:
         out = np.empty((len(sources), self.A.shape[0], len(PAIR_FEATURES)), np.float32)
         cols = [np.log1p(cn), _rel(aa), _rank(aa), _rel(ra), _rank(ra), _rank(cn), jac, fc, _rank(fc),
                 _rel(cn2)]
+        pr = self.ppr(sources)
+        cols += [_rel(pr), _rank(pr)]
+        if self.F is not None and self.Fn is not None:
+            nf = self.Fn[sources] @ self.F.T  # the candidate vs the source's neighbours' words
+            nn = self.Fn[sources] @ self.Fn.T  # both neighbourhoods' words
+            cols += [nf, _rank(nf), nn, _rank(nn)]
+        else:
+            cols += [np.zeros_like(cn)] * 4
+        if self.T is not None:
+            share = (As @ self.T) / np.maximum(du, 1.0)  # the source's neighbours per category
+            cols += [share @ self.T.T, np.broadcast_to(self.T[sources] @ self.T.T, cn.shape)]
+        else:
+            cols += [np.zeros_like(cn)] * 2
         for j, c in enumerate(cols):
             out[:, :, j] = c
         return out
@@ -523,12 +642,12 @@ def evaluate_generic(edges: Path, nodes: Path | None = None, features: Path | No
     full = adjacency(g.n, g.edges)
     val_q = _queries(split.valid, rng, max_edges)
     test_q = _queries(split.test, rng, max_edges)
-    ctx_val = Context.build(g.n, split.train, F, seed)
-    ctx_test = Context.build(g.n, np.concatenate([split.train, split.valid]), F, seed)
+    ctx_val = Context.build(g.n, split.train, F, seed, g.categories)
+    ctx_test = Context.build(g.n, np.concatenate([split.train, split.valid]), F, seed, g.categories)
     info: dict[str, Any] = {"nodes": g.n, "edges": len(g.edges), "train": len(split.train),
                             "valid": len(split.valid), "test": len(split.test), "temporal": split.temporal,
                             "ranked_valid": len(val_q), "ranked_test": len(test_q), "seed": seed,
-                            "features": F is not None,
+                            "features": F is not None, "self_loops_dropped": g.self_loops,
                             "protocol": "each held-out edge vs every non-neighbour of its source (filtered)"}
     log.info("eval linkpred: %s", info)
     # --- a disjoint message/supervision split of the training edges: the GNN trains on the
@@ -537,7 +656,7 @@ def evaluate_generic(edges: Path, nodes: Path | None = None, features: Path | No
     perm = rng.permutation(len(split.train))
     cut = int(len(split.train) * 0.85)
     msg, sup = split.train[perm[:cut]], split.train[perm[cut:]]
-    ctx_msg = Context.build(g.n, msg, F, seed)
+    ctx_msg = Context.build(g.n, msg, F, seed, g.categories)
     # --- GNN (early-stopped on a slice of the validation edges, dot-product scores)
     stop_q = val_q[: min(300, len(val_q))]
 

@@ -62,15 +62,26 @@ def summary(metrics: dict[str, Any], shipped: str) -> str:
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the split and the models.")
 @click.option("--max-edges", type=int, default=1000, show_default=True,
               help="Held-out edges ranked per split (each against all its candidates); 0 = all.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"shipped": ..., "models": {...}} as JSON.')
+@click.option("--json", "as_json", is_flag=True,
+              help='Print only {"shipped": NAME, "models": {NAME: {"auc", "mrr", "hits@50"}}} (test).')
+@click.option("--report", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also write every metric on validation and test, and the run's figures, as JSON.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def eval_linkpred(edges: Path, nodes: Path | None, features: Path | None, seed: int, max_edges: int,
-                  as_json: bool, no_progress: bool) -> None:
-    """Link prediction on a real graph: hold out edges, train GNN/GBM/hybrid and baselines, rank."""
+                  as_json: bool, report: Path | None, no_progress: bool) -> None:
+    """Link prediction on a real graph: hold out edges, train GNN/GBM/hybrid and baselines, rank
+    every held-out edge against all non-neighbours; the shipped model is chosen on validation."""
     from gnn.generic_eval import evaluate_generic, format_table
+    from graph.errors import InputError
 
+    if max_edges < 0:
+        raise InputError(f"--max-edges {max_edges} is negative", hint="give 0 (rank all) or a positive count")
+    if report is not None and not report.parent.is_dir():
+        raise InputError(f"--report {report}: folder {report.parent} does not exist")
     res = evaluate_generic(edges, nodes, features, seed=seed, max_edges=max_edges,
                            progress=not no_progress and not as_json)
+    if report is not None:
+        report.write_text(json.dumps(res.details(), default=float, indent=1) + "\n")
     if as_json:
         click.echo(json.dumps(res.to_json(), default=float))
     else:

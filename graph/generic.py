@@ -56,7 +56,8 @@ class GenericGraph:
         return {str(v): i for i, v in enumerate(self.node_ids)}
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def read_csv(path: Path) -> pd.DataFrame:
+    """A CSV with or without a header row, every column as text (the generic import's reader)."""
     if not path.is_file():
         raise InputError(f"{path} does not exist", hint="give the path of a CSV file")
     try:
@@ -91,7 +92,7 @@ def _pick(df: pd.DataFrame, role: str) -> str | None:
 
 def read_edges(path: Path) -> pd.DataFrame:
     """Edges as a frame with ``source,target`` (str) and the optional columns present."""
-    df = _read_csv(Path(path))
+    df = read_csv(Path(path))
     out = pd.DataFrame()
     for role in ("source", "target", "type", "sign", "weight", "time"):
         col = _pick(df, role)
@@ -125,7 +126,7 @@ def read_graph(edges: Path, nodes: Path | None = None, labels: Path | None = Non
     e = read_edges(edges)
     ids = pd.unique(pd.concat([e["source"], e["target"]], ignore_index=True))
     if nodes is not None:
-        ndf = _read_csv(Path(nodes))
+        ndf = read_csv(Path(nodes))
         idcol = "id" if "id" in ndf.columns else ndf.columns[0]
         ids = pd.unique(pd.concat([pd.Series(ids), ndf[idcol].astype(str).str.strip()], ignore_index=True))
     node_ids = np.asarray(ids, dtype=object)
@@ -147,7 +148,7 @@ def read_graph(edges: Path, nodes: Path | None = None, labels: Path | None = Non
 
 
 def _read_labels(path: Path, index: pd.Index, label_column: str | None) -> tuple[pd.Series, list[str]]:
-    df = _read_csv(path)
+    df = read_csv(path)
     if list(df.columns[:2]) == ["source", "target"]:  # headerless id,label
         df.columns = ["id", "label", *df.columns[2:]]
     idcol = "id" if "id" in df.columns else df.columns[0]

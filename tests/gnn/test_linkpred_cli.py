@@ -44,9 +44,8 @@ def test_eval_linkpred_json(edges: Path, tmp_path: Path) -> None:
     # communities: structure-aware rankings beat random ones (AUC 0.5)
     assert models["adamic_adar"]["auc"] > 0.6 and models[doc["shipped"]]["auc"] > 0.6
     # the shipped model is the validation winner among the learned candidates, never chosen on test
-    val = doc["validation"]
-    assert val[doc["shipped"]]["hits@50"] == max(val[n]["hits@50"] for n in ("gnn", "gbm", "hybrid"))
-    assert doc["info"]["ranked_test"] == 60 and doc["info"]["temporal"] is False
+    # (checked in tests/gnn/test_generic_eval.py through --report; --json is exactly shipped + models)
+    assert set(doc) == {"shipped", "models"}
 
 
 def test_eval_linkpred_table_and_temporal_split(tmp_path: Path) -> None:
