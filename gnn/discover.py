@@ -51,7 +51,6 @@ from graph.writers import new_run_id, now_iso
 log = logging.getLogger(__name__)
 
 DEFAULT_K = 50
-DEFAULT_MAX_AGE_DAYS = 30.0
 STALE_AFTER_HOURS = 24.0
 CHUNK = 128
 MODES = ("model", "content", "cold_start")
@@ -60,7 +59,7 @@ MODES = ("model", "content", "cold_start")
 @dataclass(frozen=True)
 class DiscoverOptions:
     k: int = DEFAULT_K
-    max_age_days: float = DEFAULT_MAX_AGE_DAYS
+    max_age_days: float | None = None  # None: the setting PARTNERGRAPH_DISCOVER_MAX_AGE_DAYS
     force_retrain: bool = False
     brands: tuple[str, ...] = ()  # limit the run to these brands (others keep last week's list)
     seed: int = 7
@@ -328,8 +327,9 @@ def choose_model(store: GraphStore, settings: Settings, options: DiscoverOptions
         meta = outcome.meta
         choice = ModelChoice(outcome.ranker, str(meta.version), str(outcome.ranker.name), outcome=outcome)
         choice.age_days = _age_days(meta.trained_at)
-        if choice.age_days is not None and choice.age_days > options.max_age_days:
-            why.append(f"model is {choice.age_days:.1f} days old (max {options.max_age_days:g})")
+        max_age = settings.discover_max_age_days if options.max_age_days is None else options.max_age_days
+        if choice.age_days is not None and choice.age_days > max_age:
+            why.append(f"model is {choice.age_days:.1f} days old (max {max_age:g})")
         choice.drift, choice.reference = _measure_drift(
             settings, choice.version, features, _vectors_for_drift(content, outcome.ranker))
         why.extend(choice.drift.get("why", []))

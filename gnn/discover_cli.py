@@ -6,12 +6,11 @@ from typing import Any
 
 import click
 
-MAX_AGE_ENV = "PARTNERGRAPH_DISCOVER_MAX_AGE_DAYS"
-
 
 @click.command()
-@click.option("--max-age-days", type=float, default=30.0, show_default=True, envvar=MAX_AGE_ENV,
-              help=f"Retrain when the model is older than this many days (env {MAX_AGE_ENV}).")
+@click.option("--max-age-days", type=click.FloatRange(min=0.0), default=None,
+              help="Retrain when the model is older than this many days "
+                   "[default: the setting PARTNERGRAPH_DISCOVER_MAX_AGE_DAYS, 30].")
 @click.option("--force-retrain", is_flag=True, help="Retrain even when the model is fresh and nothing drifted.")
 @click.option("--no-train", is_flag=True, help="Never train in this run: reuse the model or rank by content.")
 @click.option("--brand", "brands", multiple=True, metavar="ID",
@@ -24,7 +23,7 @@ MAX_AGE_ENV = "PARTNERGRAPH_DISCOVER_MAX_AGE_DAYS"
 @click.option("--no-progress", is_flag=True, help="No progress bars (log lines only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.pass_obj
-def discover(obj: Any, max_age_days: float, force_retrain: bool, no_train: bool, brands: tuple[str, ...],
+def discover(obj: Any, max_age_days: float | None, force_retrain: bool, no_train: bool, brands: tuple[str, ...],
              k: int, seed: int, force_unlock: bool, no_progress: bool, as_json: bool) -> None:
     """Weekly partner discovery: (re)train when stale or drifted, score every eligible partner per
     brand, write RECOMMENDED edges with reasons under a DiscoveryRun."""

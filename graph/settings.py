@@ -51,6 +51,8 @@ TABLE: dict[str, Setting] = {
     "query_timeout": Setting("PARTNERGRAPH_QUERY_TIMEOUT", "seconds an untrusted query may run (default 10)"),
     "row_cap": Setting("PARTNERGRAPH_ROW_CAP", "rows an untrusted query may return (default 10000)"),
     "batch_size": Setting("PARTNERGRAPH_BATCH_SIZE", "rows per UNWIND batch on writes (default 5000)"),
+    "discover_max_age_days": Setting("PARTNERGRAPH_DISCOVER_MAX_AGE_DAYS",
+                                     "weekly discovery retrains a model older than this many days (default 30)"),
 }
 
 
@@ -76,6 +78,7 @@ class Settings:
     query_timeout: float = 10.0
     row_cap: int = 10_000
     batch_size: int = 5_000
+    discover_max_age_days: float = 30.0
 
     @property
     def backend(self) -> str:
@@ -135,7 +138,8 @@ def sentence_model_dir(settings: Settings) -> Path | None:
 
 
 def _coerce(name: str, raw: Any) -> Any:
-    kinds = {"app_port": int, "row_cap": int, "batch_size": int, "query_timeout": float}
+    kinds = {"app_port": int, "row_cap": int, "batch_size": int, "query_timeout": float,
+             "discover_max_age_days": float}
     try:
         if name in kinds:
             return kinds[name](raw)

@@ -34,6 +34,8 @@ def test_bad_uris_are_refused(tmp_path: Path, uri: str, match: str) -> None:
 def test_bad_values_and_unknown_keys(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="PARTNERGRAPH_APP_PORT"):
         load_settings(env={"PARTNERGRAPH_HOME": str(tmp_path), "PARTNERGRAPH_APP_PORT": "http"})
+    with pytest.raises(ConfigError, match="PARTNERGRAPH_DISCOVER_MAX_AGE_DAYS"):
+        load_settings(env={"PARTNERGRAPH_HOME": str(tmp_path), "PARTNERGRAPH_DISCOVER_MAX_AGE_DAYS": "weekly"})
     (tmp_path / "config.yaml").write_text("PARTNERGRAPH_NOPE: 1\n")
     with pytest.raises(ConfigError, match="unknown setting"):
         load_settings(env={"PARTNERGRAPH_HOME": str(tmp_path)})

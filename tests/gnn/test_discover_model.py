@@ -97,9 +97,10 @@ def content() -> ContentRanker:
 
 def choose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeTrain | None, *,
            features: dict[str, np.ndarray] | None = None, previous: dict[str, Any] | None = None,
-           pairs: pd.DataFrame | None = None, world: World | None = None, **opts: Any) -> D.ModelChoice:
+           pairs: pd.DataFrame | None = None, world: World | None = None, env: dict[str, str] | None = None,
+           **opts: Any) -> D.ModelChoice:
     monkeypatch.setattr(D, "_train_module", lambda: fake)
-    settings = load_settings(env={}, home=tmp_path)
+    settings = load_settings(env=env or {}, home=tmp_path)
     w = world or small_world()
     feats = features if features is not None else {"partner.x": np.linspace(0, 1, 200)}
     return D.choose_model(None, settings, D.DiscoverOptions(**opts), w, content(), feats, previous,  # type: ignore[arg-type]
@@ -127,6 +128,17 @@ def test_old_missing_refused_or_forced_models_are_retrained(tmp_path: Path, monk
     fake = FakeTrain(loaded=outcome("linkpred-1", days_old=40))
     c = choose(tmp_path, monkeypatch, fake, max_age_days=30, allow_training=False)
     assert not c.trained and c.version == "linkpred-1" and not fake.trained  # --no-train keeps it
+
+
+def test_the_max_age_comes_from_the_settings_unless_the_run_gives_one(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"PARTNERGRAPH_DISCOVER_MAX_AGE_DAYS": "10"}  # the app's /jobs runs use the setting too
+    c = choose(tmp_path, monkeypatch, FakeTrain(loaded=outcome("linkpred-1", days_old=20)), env=env)
+    assert c.trained and c.why == ["model is 20.0 days old (max 10)"]
+    c = choose(tmp_path, monkeypatch, FakeTrain(loaded=outcome("linkpred-1", days_old=20)), env=env, max_age_days=30)
+    assert not c.trained and c.why == []
+    c = choose(tmp_path, monkeypatch, FakeTrain(loaded=outcome("linkpred-1", days_old=20)))  # default 30
+    assert not c.trained
 
 
 def test_drift_against_the_models_reference_triggers_retraining(tmp_path: Path,
