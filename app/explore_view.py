@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -119,13 +120,43 @@ def similarity(text: str, name: str) -> float:
     return max(ratio, best_word * 0.85)
 
 
+#: Words of a search text as the full-text indexes see them (letters and digits, any script).
+_WORD = re.compile(r"[^\W_]+")
+#: At most this many words go into a full-text query.
+MAX_TERMS = 6
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of ``text`` a full-text query is built from: lowercased, 2+ characters."""
+    words = [w for w in _WORD.findall(clean_search(text).lower()) if len(w) >= 2]
+    return list(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def fulltext_query(text: str, backend: str) -> str:
+    """A prefix-and-fuzzy full-text query for ``text`` (empty when it has no usable word).
+
+    Every word must match (AND), each as a prefix (``lemon`` finds "Le Monde", "lemonde.fr") or,
+    from 4 letters, within one edit (two from 8 letters), so "kiker" finds "Kicker". The words
+    hold only letters and digits, so no query syntax from the user gets through. FalkorDB takes
+    RediSearch syntax (``(word*|%word%)``), Neo4j Lucene (``(word* OR word~1)``).
+    """
+    groups = []
+    for w in search_terms(text):
+        edits = 2 if len(w) >= 8 else 1 if len(w) >= 4 else 0
+        if backend == "neo4j":
+            groups.append(f"({w}* OR {w}~{edits})" if edits else f"{w}*")
+        else:
+            groups.append(f"({w}*|{'%' * edits}{w}{'%' * edits})" if edits else f"{w}*")
+    return (" AND " if backend == "neo4j" else " ").join(groups)
+
+
 @dataclass(frozen=True)
 class Match:
     id: str
     label: str
     name: str
     score: float
-    how: str  # "name" | "full text" | "fuzzy"
+    how: str  # "id" | "name" | "full text" | "fuzzy"
 
 
 def rank_matches(
@@ -133,21 +164,27 @@ def rank_matches(
     name_rows: Iterable[Mapping[str, Any]],
     fulltext_rows: Iterable[tuple[str, Mapping[str, Any], float]] = (),
     *,
+    exact_rows: Iterable[Mapping[str, Any]] = (),
     limit: int = SEARCH_LIMIT,
     min_score: float = 0.45,
 ) -> list[Match]:
-    """Merge name and full-text hits into one ranked list, best first, one entry per id.
+    """Merge id, name and full-text hits into one ranked list, best first, one entry per id.
 
-    ``name_rows`` are ``find_by_name`` rows (``id``, ``label``, ``name``; from the exact text or a
-    fuzzy probe); ``fulltext_rows`` are ``(label, properties, score)`` from the full-text index,
-    which also matches descriptions and domains and is kept whatever its name similarity.
+    ``exact_rows`` are nodes whose id is the text (listed first); ``name_rows`` are
+    ``find_by_name`` rows (``id``, ``label``, ``name``; from the exact text or a fuzzy probe);
+    ``fulltext_rows`` are ``(label, properties, score)`` from the full-text index, which also
+    matches descriptions and domains and is kept whatever its name similarity.
     """
     text = clean_search(text)
     best: dict[str, Match] = {}
 
     def keep(m: Match) -> None:
-        if m.id and (m.id not in best or m.score > best[m.id].score):
+        if m.id and (m.id not in best or best[m.id].how != "id" and m.score > best[m.id].score):
             best[m.id] = m
+
+    for row in exact_rows:
+        keep(Match(str(row.get("id") or ""), str(row.get("label") or ""),
+                   str(row.get("name") or row.get("id") or ""), 1.0, "id"))
 
     for row in name_rows:
         name = str(row.get("name") or row.get("id") or "")
@@ -159,7 +196,7 @@ def rank_matches(
         name = str(props.get("name") or props.get("id") or "")
         score = max(similarity(text, name), 0.5)
         keep(Match(str(props.get("id") or ""), label, name, score, "full text"))
-    return sorted(best.values(), key=lambda m: (-m.score, m.name.lower(), m.id))[:limit]
+    return sorted(best.values(), key=lambda m: (m.how != "id", -m.score, m.name.lower(), m.id))[:limit]
 
 
 # ---------------------------------------------------------------------------------- elements
@@ -626,26 +663,31 @@ def search_with(
     fulltext: Callable[[str, str], Iterable[tuple[Mapping[str, Any], float]]],
     text: str,
     *,
+    exact: Callable[[str], Iterable[Mapping[str, Any]]] | None = None,
     labels: Sequence[str] = SEARCH_LABELS,
     limit: int = SEARCH_LIMIT,
 ) -> list[Match]:
-    """Search partners and brands: the name match for ``text`` and its fuzzy probes, plus the
-    full-text index of each of ``labels``, merged by :func:`rank_matches`.
+    """Search partners and brands: a node whose id is ``text``, then the full-text index of each
+    of ``labels`` (prefix and fuzzy, see :func:`fulltext_query`), merged by :func:`rank_matches`.
 
-    ``find_by_name(probe)`` returns ``find_by_name`` rows; ``fulltext(label, text)`` returns
-    ``(properties, score)`` pairs and may raise :class:`~graph.errors.PartnerGraphError` when the
-    label has no full-text index yet (names still work then).
+    Only when those find nothing (or a label has no full-text index yet) are names scanned for
+    the text and its fuzzy probes (``find_by_name(probe)``, a label scan each), so a substring
+    inside a word ("cker" in "Kicker") is still found. ``fulltext(label, text)`` returns
+    ``(properties, score)`` pairs and may raise :class:`~graph.errors.PartnerGraphError`.
     """
     text = clean_search(text)
     if len(text) < MIN_SEARCH:
         return []
-    name_rows: list[Mapping[str, Any]] = []
-    for probe in fuzzy_probes(text):
-        name_rows += list(find_by_name(probe))
+    exact_rows = list(exact(text)) if exact is not None else []
     hits: list[tuple[str, Mapping[str, Any], float]] = []
+    missing_index = False
     for label in labels:
         try:
             hits += [(label, props, score) for props, score in fulltext(label, text)]
         except PartnerGraphError:
-            continue
-    return rank_matches(text, name_rows, hits, limit=limit)
+            missing_index = True
+    name_rows: list[Mapping[str, Any]] = []
+    if missing_index or not (hits or exact_rows):
+        for probe in fuzzy_probes(text):
+            name_rows += list(find_by_name(probe))
+    return rank_matches(text, name_rows, hits, exact_rows=exact_rows, limit=limit)

@@ -24,6 +24,7 @@ from app import ids
 from app.access import Access, build_access, can_open, current_user, denial_text, session_secret
 from app.health import register_health
 from app.helpers import banner_for
+from app.job_records import JobRecords
 from app.jobs import JobRunner
 from app.jobs import install as install_jobs
 from app.login import csrf_token, install_login
@@ -67,7 +68,7 @@ def create_app(settings: Settings, store: GraphStore | None = None, *,
     access = access if access is not None else build_access(settings)
     install_login(server, access, session_secret(settings))
     install(server, AppState(settings, store))
-    install_jobs(server, JobRunner())
+    install_jobs(server, JobRunner(JobRecords.under(settings.home)))
     register_health(server)
     app.layout = _layout
     _register_banner(app)

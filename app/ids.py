@@ -194,3 +194,4 @@ JOB_STATUS = "job-status"  # pattern-matching: the status line of a kind
 JOB_PROGRESS = "job-progress"  # pattern-matching: the progress bar of a kind (shown while it runs)
 JOB_LINES = "job-lines"  # pattern-matching: the newest progress lines of a kind
 JOB_NOTICE = "job-notice"  # a start that was refused, and why
+JOB_HISTORY = "job-history"  # the past runs recorded under HOME (they outlive the app process)

@@ -388,8 +388,12 @@ def trace(store: GraphStore, a: str, b: str, settings: Settings | None = None, k
         from gnn.fraud.trace import trace as fraud_trace
 
         return from_trace_result(fraud_trace(store, index, a, b, k=k).as_dict())
-    query = q.TRACE["falkordb" if store.backend == "falkordb" else "neo4j"]
-    rows = store.read(query, {"a": a, "b": b}).rows
+    if store.backend == "falkordb":
+        rows, stopped = _bounded_trace(store, a, b, settings)
+        if stopped:
+            return {"nodes": [], "hops": [], "paths": [], "method": "graph", "stopped": stopped}
+    else:
+        rows = store.read(q.TRACE["neo4j"], {"a": a, "b": b}).rows
     if not rows:
         return {"nodes": [], "hops": [], "paths": [], "method": "graph"}
     nodes = [{"id": str(n["id"]), "name": str(n.get("name") or n["id"]), "label": entity_label(n.get("labels"))}
@@ -398,6 +402,24 @@ def trace(store: GraphStore, a: str, b: str, settings: Settings | None = None, k
              "period": str(r.get("period") or ""), "uses": int(_float(r.get("n")) or 0),
              "source": str(r.get("source") or "")} for r in rows[0].get("rels") or []]
     return {"nodes": nodes, "hops": hops, "paths": [], "method": "graph"}
+
+
+def _bounded_trace(store: GraphStore, a: str, b: str, settings: Settings | None) -> tuple[list[dict[str, Any]], str]:
+    """The FalkorDB trace without ``algo.SPpaths`` (which runs on after its timeout): the
+    bounded search of :mod:`graph.paths` over the identifier edges, then each hop's edge. Returns
+    rows shaped like :data:`app.queries.TRACE`'s, and why the search stopped (or "")."""
+    from graph import paths
+
+    budget = settings.query_timeout if settings is not None else 10.0
+    found, _ids = paths.shortest_path(store, a, b, budget_s=budget, rel_types=q.TRACE_RELS)
+    if not found.found:
+        return [], "" if found.exhausted else paths.summary(found)
+    pairs = [[i, s, d] for i, (s, d) in enumerate(zip(found.nodes, found.nodes[1:], strict=False))]
+    hops = store.read(q.TRACE_HOPS, {"pairs": pairs}, timeout=budget, limit=len(pairs) + 1).rows
+    if not hops:
+        return [], ""
+    nodes = [hops[0]["x"]] + [h["y"] for h in hops]
+    return [{"nodes": nodes, "rels": [h["rel"] for h in hops]}], ""
 
 
 def from_trace_result(doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,10 @@ from the command line is refused the same way).
 While a job runs, the log records of its thread (``gnn.*``, ``graph.*``: what the stage says it is
 doing, in numbers) are kept as its progress lines. The outcome is the function's result or the
 error, in plain words (:mod:`app.jobs_view`).
+
+With :class:`~app.job_records.JobRecords` the runner also keeps every job under HOME (start,
+progress lines every few seconds, outcome), so /jobs lists past runs after a restart, and a job
+that was running when the app stopped shows as interrupted.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from app.job_records import JobRecords
 from graph.errors import PartnerGraphError
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,8 @@ log = logging.getLogger(__name__)
 EXTENSION = "partnergraph-jobs"
 #: Progress lines kept per job (the newest).
 MAX_LINES = 200
+#: Progress lines are written to the job records at most this often (seconds).
+SAVE_EVERY = 2.0
 
 
 class JobRefused(PartnerGraphError):
@@ -46,7 +53,7 @@ class Job:
     kind: str
     by: str
     started_at: str
-    status: str = "running"  # running | done | failed
+    status: str = "running"  # running | done | failed (| interrupted, in the records only)
     finished_at: str | None = None
     seconds: float = 0.0
     lines: list[str] = field(default_factory=list)
@@ -85,17 +92,59 @@ class _ThreadLog(logging.Handler):
         with self.runner._lock:
             job.lines.append(line[:500])
             del job.lines[:-MAX_LINES]
+        self.runner._persist(job, every=SAVE_EVERY)
 
 
 class JobRunner:
     """Background jobs of the app, at most one running per kind."""
 
-    def __init__(self) -> None:
+    def __init__(self, records: JobRecords | None = None) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}  # kind -> the running or the last finished job
         self._by_thread: dict[int, Job] = {}
         self._handler = _ThreadLog(self)
         self._count = 0
+        self.records = records
+        self._saved_at: dict[str, float] = {}
+        if records is not None:
+            try:
+                gone = records.mark_interrupted()
+            except Exception:  # noqa: BLE001 - the app serves without its job history
+                log.exception("jobs: the job records under HOME cannot be read")
+                self.records = None
+            else:
+                if gone:
+                    log.info("jobs: %d job(s) interrupted by an app stop: %s", len(gone), ", ".join(gone))
+
+    def _persist(self, job: Job, *, every: float = 0.0) -> None:
+        """Write ``job`` to the records (at most once per ``every`` seconds while it runs)."""
+        if self.records is None:
+            return
+        now = time.monotonic()
+        if every and now - self._saved_at.get(job.id, 0.0) < every:
+            return
+        self._saved_at[job.id] = now
+        with self._lock:
+            snapshot = job.view()
+        self._save(snapshot)
+
+    def _save(self, record: dict[str, Any]) -> None:
+        if self.records is None:
+            return
+        try:
+            self.records.save(record)
+        except Exception:  # noqa: BLE001 - a full disk must not stop the job
+            log.warning("jobs: could not record %s under HOME", record.get("id"), exc_info=True)
+
+    def history(self, n: int = 10) -> list[dict[str, Any]]:
+        """The newest ``n`` recorded jobs of every kind, newest first (empty without records)."""
+        if self.records is None:
+            return []
+        try:
+            return self.records.recent(None, n)
+        except Exception:  # noqa: BLE001
+            log.warning("jobs: the job records under HOME cannot be read", exc_info=True)
+            return []
 
     def running(self, kind: str) -> Job | None:
         with self._lock:
@@ -103,10 +152,19 @@ class JobRunner:
             return job if job is not None and job.status == "running" else None
 
     def snapshot(self, kind: str) -> dict[str, Any] | None:
-        """The running or last job of ``kind`` (JSON-safe), or ``None``."""
+        """The running or last job of ``kind`` (JSON-safe), or ``None``; after a restart, the
+        last recorded one (which may say ``interrupted``)."""
         with self._lock:
             job = self._jobs.get(kind)
-            return job.view() if job is not None else None
+            if job is not None:
+                return job.view()
+        if self.records is None:
+            return None
+        try:
+            recent = self.records.recent(kind, 1)
+        except Exception:  # noqa: BLE001
+            return None
+        return recent[0] if recent else None
 
     def start(self, kind: str, fn: Callable[[], Any], *, by: str, describe: Callable[[Job], str] | None = None) -> Job:
         """Run ``fn()`` in a background thread; :class:`JobRefused` if a ``kind`` job runs.
@@ -129,6 +187,7 @@ class JobRunner:
             for name in ("gnn", "graph", "embeddings"):  # the stages say what they do at INFO
                 if logging.getLogger(name).getEffectiveLevel() > logging.INFO:
                     logging.getLogger(name).setLevel(logging.INFO)
+        self._persist(job)
         thread = threading.Thread(target=self._run, args=(job, fn), name=job.id, daemon=True)
         thread.start()
         log.info("%s started by %s", job.id, by)
@@ -139,25 +198,29 @@ class JobRunner:
         with self._lock:
             job._thread = ident
             self._by_thread[ident] = job
+        outcome: dict[str, Any]
         try:
             result = fn()
         except BaseException as exc:  # the job's failure is its outcome; the server goes on
-            with self._lock:
-                job.status, job.error, job.error_kind = "failed", _error_text(exc), type(exc).__name__
-                job.expected = isinstance(exc, PartnerGraphError)
+            outcome = {"status": "failed", "error": _error_text(exc), "error_kind": type(exc).__name__,
+                       "expected": isinstance(exc, PartnerGraphError)}
             if isinstance(exc, PartnerGraphError):
                 log.warning("%s failed: %s", job.id, exc)
             else:
                 log.error("%s failed:\n%s", job.id, "".join(traceback.format_exception(exc)))
         else:
-            with self._lock:
-                job.status, job.result = "done", result
+            outcome = {"status": "done", "result": result}
             log.info("%s done", job.id)
-        finally:
+        outcome["seconds"] = time.monotonic() - job._t0
+        outcome["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.records is not None:  # recorded before it shows as finished, so a reader never races it
             with self._lock:
-                job.seconds = time.monotonic() - job._t0
-                job.finished_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                self._by_thread.pop(ident, None)
+                final = {**job.view(), **outcome}
+            self._save(final)
+        with self._lock:
+            for key, value in outcome.items():
+                setattr(job, key, value)
+            self._by_thread.pop(ident, None)
 
     def wait(self, kind: str, timeout: float) -> dict[str, Any] | None:
         """Block until the ``kind`` job is finished (tests and scripts), then its snapshot."""

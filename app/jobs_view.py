@@ -7,7 +7,7 @@ The job functions call the stages' own entry points (``gnn.discover.run_discover
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from graph.settings import Settings
@@ -101,6 +101,9 @@ def status_line(kind: str, job: Mapping[str, Any] | None) -> tuple[str, str]:
         counts = "; ".join(f"{k} {v:,}" for k, v in (result.get("counts") or {}).items())
         head = f"Done in {took}: run {run_id}" if run_id else f"Done in {took}"
         return head + (f" — {counts}." if counts else f" — {result.get('summary', '')}."), "pg-status pg-status-ok"
+    if job.get("status") == "interrupted":
+        return (f"Interrupted (the app stopped): {job.get('id')}, started by {job.get('by')} at "
+                f"{job.get('started_at')}, did not finish. Start it again.", "pg-status pg-status-error")
     return f"Failed after {took}: {failure_text(job)}", "pg-status pg-status-error"
 
 
@@ -119,3 +122,32 @@ def progress_lines(job: Mapping[str, Any] | None, n: int = SHOWN_LINES) -> list[
         return []
     lines = [str(x) for x in job.get("lines") or []]
     return lines[-n:]
+
+
+#: Words for a recorded job's status in the past-runs table.
+STATUS_WORDS = {"running": "running", "done": "done", "failed": "failed",
+                "interrupted": "interrupted (the app stopped)"}
+
+
+def history_rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Rows of the past-runs table: kind, job, who, when, status, how long, outcome."""
+    rows = []
+    for job in records:
+        status = str(job.get("status") or "")
+        result = job.get("result") or {}
+        if status == "done":
+            outcome = str(result.get("run_id") or result.get("summary") or "")
+        elif status == "failed":
+            outcome = failure_text(job)
+        else:
+            outcome = ""
+        rows.append({
+            "kind": RUN_NAMES.get(str(job.get("kind")), str(job.get("kind"))),
+            "job": str(job.get("id") or ""),
+            "by": str(job.get("by") or ""),
+            "started": str(job.get("started_at") or ""),
+            "status": STATUS_WORDS.get(status, status),
+            "took": duration(float(job.get("seconds") or 0)) if status in ("done", "failed") else "",
+            "outcome": outcome,
+        })
+    return rows

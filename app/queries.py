@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app import explore_view
 from graph.schema import check_label
 from graph.store.base import GraphStore
 
@@ -194,19 +195,14 @@ AFFILIATE_NAMES = """MATCH (a:Affiliate)
 WHERE a.id IN $ids
 RETURN a.id AS id, a.name AS name, a.network AS network"""
 
-#: Path tracing through shared identifiers (and rings): one query per backend.
+#: Path tracing through shared identifiers (and rings) on Neo4j. On FalkorDB the page runs the
+#: bounded search of :mod:`graph.paths` plus :data:`TRACE_HOPS` instead (``algo.SPpaths`` keeps
+#: running on the server after its query timeout).
 TRACE = {
     "neo4j": """MATCH (x:Affiliate {id: $a}), (y:Affiliate {id: $b})
 MATCH p = shortestPath((x)-[:USED_DEVICE|SEEN_FROM|PAID_TO|SELLS_VIA*..6]-(y))
 RETURN [n IN nodes(p) | {id: n.id, name: coalesce(n.name, n.id), labels: labels(n)}] AS nodes,
        [r IN relationships(p) | {type: type(r), from: startNode(r).id, to: endNode(r).id,
-        period: r.period, n: r.count, source: r.source}] AS rels""",
-    "falkordb": """MATCH (x:Affiliate {id: $a}), (y:Affiliate {id: $b})
-CALL algo.SPpaths({sourceNode: x, targetNode: y, relTypes: ['USED_DEVICE', 'SEEN_FROM', 'PAID_TO', 'SELLS_VIA'],
-                   relDirection: 'both', maxLen: 6, pathCount: 1})
-YIELD path
-RETURN [n IN nodes(path) | {id: n.id, name: coalesce(n.name, n.id), labels: labels(n)}] AS nodes,
-       [r IN relationships(path) | {type: type(r), from: startNode(r).id, to: endNode(r).id,
         period: r.period, n: r.count, source: r.source}] AS rels""",
 }
 
@@ -223,6 +219,46 @@ LIMIT $limit""" for label in ("Publisher", "Influencer", "Brand"))
 def find_by_name(store: GraphStore, text: str, limit: int = 50) -> list[dict[str, Any]]:
     """Partners and brands whose name contains ``text`` (case-insensitive), at most ``limit`` per label."""
     return store.read(FIND_BY_NAME, {"text": text.lower(), "limit": int(limit)}, limit=3 * int(limit)).rows
+
+
+#: Labels the search box looks in.
+SEARCH_LABELS = ("Publisher", "Influencer", "Brand")
+
+EXACT_ID_OF_LABEL = "MATCH (n:{label} {{id: $id}}) RETURN n.id AS id, '{label}' AS label, n.name AS name"
+#: Partners and brands whose id is ``$id`` (an index seek per label).
+BY_EXACT_ID = "\nUNION ALL\n".join(EXACT_ID_OF_LABEL.format(label=check_label(x)) for x in SEARCH_LABELS)
+
+#: One label's full-text index: id and name only (the node itself would carry its 384-d vector).
+FULLTEXT = {
+    "falkordb": """CALL db.idx.fulltext.queryNodes($label, $q) YIELD node, score
+RETURN node.id AS id, node.name AS name, score
+ORDER BY score DESC
+LIMIT $k""",
+    "neo4j": """CALL db.index.fulltext.queryNodes($index, $q, {limit: $k}) YIELD node, score
+RETURN node.id AS id, node.name AS name, score
+ORDER BY score DESC
+LIMIT $k""",
+}
+
+
+def by_exact_id(store: GraphStore, text: str) -> list[dict[str, Any]]:
+    """Partners and brands whose id is exactly ``text``."""
+    return store.read(BY_EXACT_ID, {"id": text}, limit=len(SEARCH_LABELS)).rows
+
+
+def fulltext(store: GraphStore, label: str, query: str, k: int = 10) -> list[tuple[dict[str, Any], float]]:
+    """``(row, score)`` hits of ``label``'s full-text index for a query built by
+    :func:`app.explore_view.fulltext_query` (letters, digits and the app's own operators only)."""
+    lbl = check_label(label)
+    if not query:
+        return []
+    params: dict[str, Any] = {"q": query, "k": int(k)}
+    if store.backend == "neo4j":
+        params["index"] = f"{lbl.lower()}_fulltext"  # graph.store.neo4j_store.fulltext_index_name
+    else:
+        params["label"] = lbl
+    rows = store.read(FULLTEXT[store.backend], params, limit=int(k)).rows
+    return [({"id": r["id"], "name": r["name"]}, float(r["score"])) for r in rows]
 
 # ------------------------------------------------------------------------------- explore filters
 
@@ -280,3 +316,33 @@ def node_facts(store: GraphStore, ids_by_label: dict[str, list[str]]) -> dict[st
         for row in store.read(query, {"ids": sorted(set(ids))}, limit=len(ids) + 10).rows:
             out[str(row["id"])] = {k: v for k, v in row.items() if k != "id"}
     return out
+
+# ------------------------------------------------------------------------------- path tracing
+
+#: The hops of a traced path (consecutive internal ids), each with the identifier edge between.
+TRACE_HOPS = """UNWIND $pairs AS pair
+WITH pair[0] AS i, pair[1] AS s, pair[2] AS d
+MATCH (x)
+WHERE id(x) = s
+MATCH (x)-[r:USED_DEVICE|SEEN_FROM|PAID_TO|SELLS_VIA]-(y)
+WHERE id(y) = d
+WITH i, x, y, collect(r)[0] AS r
+RETURN i, {id: x.id, name: coalesce(x.name, x.id), labels: labels(x)} AS x,
+       {id: y.id, name: coalesce(y.name, y.id), labels: labels(y)} AS y,
+       {type: type(r), from: startNode(r).id, to: endNode(r).id, period: r.period, n: r.count,
+        source: r.source} AS rel
+ORDER BY i"""
+
+#: Relationship types path tracing walks (shared identifiers and seller accounts).
+TRACE_RELS = ("USED_DEVICE", "SEEN_FROM", "PAID_TO", "SELLS_VIA")
+
+def search(store: GraphStore, text: str) -> list[explore_view.Match]:
+    """The search box: id, full-text (prefix and fuzzy) and, failing those, name hits for
+    ``text``, ranked by :func:`app.explore_view.rank_matches`."""
+    view = explore_view
+    return view.search_with(
+        lambda probe: find_by_name(store, probe, limit=50),
+        lambda label, q: fulltext(store, label, view.fulltext_query(q, store.backend), 10),
+        text,
+        exact=lambda t: by_exact_id(store, t),
+    )

@@ -2,6 +2,7 @@
 // params: a:string, b:string
 // compare: exact
 // compare-columns: hops
+// On FalkorDB the console and `query --saved` answer it with a bounded search (graph/paths.py).
 // Both ends are looked up per label (an id-index seek each) instead of scanning every node.
 CALL {
   MATCH (x:Publisher {id: $a}) RETURN x

@@ -1,4 +1,7 @@
 // FalkorDB variant: shortestPath is only allowed on directed paths in WITH/RETURN, so use algo.SPpaths.
+// algo.SPpaths walks every simple path depth-first and keeps running on the server after the
+// query timeout has answered the client, so the console and `query --saved` do not run this text:
+// they run a bounded bidirectional search (graph/paths.py; same hops). Trusted code only.
 // Both ends are looked up per label (an id-index seek each) instead of scanning every node.
 CALL {
   MATCH (x:Publisher {id: $a}) RETURN x

@@ -99,6 +99,7 @@ def query(obj: Any, cypher_text: str | None, saved: str | None, list_saved: bool
     """
     import cypher
     from graph.errors import InputError
+    from graph.paths import bounded_runner
     from graph.tabular import FORMATS, parse_param
 
     if list_saved:
@@ -112,6 +113,12 @@ def query(obj: Any, cypher_text: str | None, saved: str | None, list_saved: bool
         q = cypher.get(saved)
         text = q.text(store.backend)
         values = q.coerce({k: (str(v) if not isinstance(v, str) else v) for k, v in values.items()})
+        runner = None if write else bounded_runner(saved, store.backend)
+        if runner is not None:  # a saved query the backend cannot bound runs as a bounded search
+            result, sentence = runner(store, values, timeout=timeout or obj.settings.query_timeout)
+            sys.stdout.write(FORMATS[fmt](result).rstrip("\n") + "\n")
+            click.echo(sentence, err=True)
+            return
     elif cypher_text:
         text = cypher_text
     else:

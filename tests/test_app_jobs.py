@@ -138,6 +138,69 @@ def test_a_start_by_the_wrong_role_is_refused_on_the_server(tmp_path: Path) -> N
     assert resp.status_code == 403 and resp.get_json() == {"error": "mia may not use /jobs"}
 
 
+# ------------------------------------------------------------------------------- job records
+
+
+def test_jobs_are_recorded_under_home_and_outlive_the_runner(tmp_path: Path) -> None:
+    from app.job_records import JobRecords
+
+    runner = JobRunner(JobRecords.under(tmp_path))
+    runner.start("fraud", lambda: {"run_id": "fraud-1", "counts": {"rings flagged": 2}}, by="ivy")
+    assert runner.wait("fraud", 5)["status"] == "done"  # type: ignore[index]
+    runner.start("discovery", lambda: (_ for _ in ()).throw(InputError("no brands")), by="ann")
+    assert runner.wait("discovery", 5)["status"] == "failed"  # type: ignore[index]
+    assert (tmp_path / "app" / "console.sqlite").stat().st_mode & 0o777 == 0o600
+
+    again = JobRunner(JobRecords.under(tmp_path))  # the app restarted: nothing in memory
+    done = again.snapshot("fraud")
+    assert done is not None and done["status"] == "done" and done["result"]["run_id"] == "fraud-1"
+    assert view.status_line("fraud", done)[0].startswith("Done in ")
+    rows = view.history_rows(again.history())
+    assert [(r["kind"], r["status"], r["by"]) for r in rows] == [
+        ("discovery run", "failed", "ann"), ("fraud run", "done", "ivy")]
+    assert rows[0]["outcome"] == "no brands." and rows[1]["outcome"] == "fraud-1"
+    assert JobRunner().snapshot("fraud") is None and JobRunner().history() == []  # without records
+
+
+def test_a_job_running_when_the_app_dies_shows_as_interrupted(tmp_path: Path) -> None:
+    """A real process starts a job and is killed -9 mid-run; the next runner marks it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from pathlib import Path\n"
+        "from app.job_records import JobRecords\n"
+        "from app.jobs import JobRunner\n"
+        "r = JobRunner(JobRecords.under(Path(sys.argv[1])))\n"
+        "job = r.start('discovery', lambda: threading.Event().wait(600), by='ann')\n"
+        "print(job.id, flush=True)\n"
+        "threading.Event().wait(600)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        job_id = proc.stdout.readline().strip()  # type: ignore[union-attr]
+        assert job_id.startswith("discovery-job-")
+        from app.job_records import JobRecords
+
+        assert JobRunner(JobRecords.under(tmp_path)).snapshot("discovery")["status"] == "running"  # type: ignore[index]
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        proc.stdout.close()  # type: ignore[union-attr]
+    restarted = JobRunner(JobRecords.under(tmp_path))
+    job = restarted.snapshot("discovery")
+    assert job is not None and job["id"] == job_id and job["status"] == "interrupted"
+    text, cls = view.status_line("discovery", job)
+    assert text.startswith(f"Interrupted (the app stopped): {job_id}, started by ann") and "error" in cls
+    assert view.history_rows(restarted.history())[0]["status"] == "interrupted (the app stopped)"
+    started = restarted.start("discovery", lambda: None, by="ann")  # and a new one may start
+    assert restarted.wait("discovery", 5)["id"] == started.id  # type: ignore[index]
+
+
 # ------------------------------------------------------------------------------- in a browser
 
 
@@ -188,6 +251,8 @@ def test_jobs_page_runs_discovery_and_fraud_in_the_background(
     dash_duo.wait_for_contains_text(fraud_status, "rings flagged", timeout=120)
     assert dash_duo.find_element(fraud_status).text.startswith("Done in ")
     assert store.read("MATCH (r:Ring {status: 'flagged'}) RETURN count(r) AS n").rows[0]["n"] == 1
+    dash_duo.wait_for_contains_text(f"#{ids.JOB_HISTORY}", "fraud run", timeout=10)  # past runs, newest first
+    assert "discovery run" in dash_duo.find_element(f"#{ids.JOB_HISTORY}").text
     assert not dash_duo.find_element(f"#{ids.BANNER}").is_displayed()
     SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "jobs.png"))

@@ -80,6 +80,17 @@ def test_query_write_guarded_and_formats(env: dict[str, str]) -> None:
     assert '"k": 5' in res.stdout
 
 
+def test_query_saved_shortest_path_is_bounded_on_the_embedded_store(env: dict[str, str]) -> None:
+    for q in ("MERGE (:Publisher {id: 'pub:a'})-[:LINKS_TO]->(:Publisher {id: 'pub:b'})",
+              "MATCH (b:Publisher {id: 'pub:b'}) MERGE (b)-[:LINKS_TO]->(:Publisher {id: 'pub:c'})"):
+        assert _run(["query", "--write", q], env).returncode == 0
+    res = _run(["query", "--saved", "shortest_path", "-p", "a=pub:a", "-p", "b=pub:c", "--format", "json"], env)
+    assert res.returncode == 0, res.stderr
+    assert '"hops": 2' in res.stdout and "pub:b" in res.stdout and "shortest path of 2 hop(s)" in res.stderr
+    res = _run(["query", "--saved", "shortest_path", "-p", "a=pub:a", "-p", "b=pub:nope"], env)
+    assert res.returncode != 0 and "no node has the id 'pub:nope'" in res.stderr
+
+
 def test_query_list_shows_saved_queries() -> None:
     res = CliRunner().invoke(main, ["query", "--list"])
     assert res.exit_code == 0 and "topic_partners" in res.output and "$topic:string" in res.output

@@ -205,6 +205,14 @@ def test_guard_refuses_schema_and_unknown_procedures(fresh: FalkorStore) -> None
     assert fresh.counts() == {}
 
 
+def test_guard_refuses_path_procedures_that_ignore_the_timeout(fresh: FalkorStore) -> None:
+    # algo.SPpaths keeps walking on the server after the client's timeout: refused, with the way out
+    q = ("MATCH (a:Publisher {id: 'x'}), (b:Publisher {id: 'y'}) CALL algo.SPpaths({sourceNode: a, "
+         "targetNode: b, maxLen: 6}) YIELD path RETURN path")
+    with pytest.raises(QueryRefused, match="shortest_path"):
+        fresh.guarded_read(q)
+
+
 def test_fulltext_escape() -> None:
     assert escape_fulltext("c++ (news)") == "c\\+\\+ \\(news\\)"
     assert escape_fulltext("  sports   daily ") == "sports daily"

@@ -4,6 +4,8 @@
 
 Every query, saved or typed, goes through ``store.guarded_read``: the EXPLAIN plan is checked
 against an allow-list, then the query runs read-only with the configured timeout and row cap.
+The one exception is a saved query the backend cannot bound (``shortest_path`` on FalkorDB): it
+runs as a bounded search of short reads, each with the time left as its timeout (:mod:`app.console_run`).
 Refusals, timeouts and truncation are explained in plain words (:mod:`app.console_view`).
 """
 
@@ -19,7 +21,7 @@ from dash.dash_table.DataTable import DataTable
 from dash.exceptions import PreventUpdate
 
 import cypher
-from app import cache, explore_view, ids
+from app import cache, console_run, explore_view, ids
 from app import console_view as view
 from app.access import current_user, require
 from app.components import page_head
@@ -324,7 +326,8 @@ def run_query(_run: int, _run_saved: int, text: str | None, editor_params: str |
         else:
             query = view.check_query_text(text)
             params = view.parse_params(editor_params)
-        result = store.guarded_read(query, params, timeout=settings.query_timeout, limit=settings.row_cap)
+        result, note = console_run.run(store, query, params, saved=saved_name, timeout=settings.query_timeout,
+                                       limit=settings.row_cap)
     except PartnerGraphError as exc:
         log.info("console: query not run: %s", exc)
         entry = view.history_entry(text=shown_text, saved=saved_name, params=params, status="refused or failed", rows=None)
@@ -332,11 +335,12 @@ def run_query(_run: int, _run_saved: int, text: str | None, editor_params: str |
                 None, True, _remember(user.name, entry))
     columns, data = view.table(result)
     elements, not_drawn = view.graph_elements(result.rows)
-    summary = view.result_summary(result, cap=settings.row_cap)
+    summary = view.result_summary(result, cap=settings.row_cap) if note is None else note
     if not_drawn:
         summary += f" The graph draws the first {view.GRAPH_NODES} nodes; {not_drawn:,} more are in the table."
     entry = view.history_entry(text=shown_text, saved=saved_name, params=params, status="ok", rows=len(result.rows))
-    status_class = "pg-status pg-status-warn" if result.truncated else "pg-status pg-status-ok"
+    status_class = ("pg-status pg-status-warn" if result.truncated or (note is not None and not result.rows)
+                    else "pg-status pg-status-ok")
     return (summary, status_class, columns, data, elements, not elements, view.to_csv(result), False,
             _remember(user.name, entry))
 

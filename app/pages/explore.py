@@ -148,12 +148,8 @@ def layout(id: str | None = None, **_query: Any) -> html.Div:  # noqa: A002 - th
 
 
 def search(store: GraphStore, text: str) -> list[view.Match]:
-    """Name, fuzzy and full-text hits for ``text``, ranked by :func:`view.rank_matches`."""
-    return view.search_with(
-        lambda probe: queries.find_by_name(store, probe, limit=50),
-        lambda label, q: store.fulltext_search(label, q, 10),
-        text,
-    )
+    """Id, full-text (prefix and fuzzy) and, failing those, name hits (:func:`queries.search`)."""
+    return queries.search(store, text)
 
 
 def root_elements(store: GraphStore, node_id: str, types: list[str]) -> dict[str, Any]:

@@ -345,6 +345,8 @@ def trace(_clicks: int, a: str | None, b: str | None) -> tuple[Any, Any]:
     path = view.trace(state.store(), a, b, state.settings)
     if path.get("same"):
         return html.P("Choose two different affiliates.", className="pg-status pg-status-warn"), []
+    if path.get("stopped"):
+        return html.P(str(path["stopped"]), className="pg-status pg-status-warn"), []
     if not path["nodes"]:
         return html.P("These two share no identifier within 6 hops.", className="pg-status pg-status-warn"), []
     facts = view.hop_text(path)

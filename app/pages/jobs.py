@@ -5,7 +5,9 @@ a ``dcc.Interval`` polls the runner every second while something runs and shows 
 been going and the lines the stage logs (phases, counts). When it ends the card says the run id
 and its counts, or what went wrong in plain words. A second start while one runs is refused,
 naming the running one; discovery is also refused while a run started elsewhere (the weekly
-job, the CLI) holds its lock under HOME.
+job, the CLI) holds its lock under HOME. "Past runs" lists the jobs recorded under HOME
+(:mod:`app.job_records`), so they outlive the app process; one that was running when the app
+stopped reads "interrupted (the app stopped)".
 """
 
 from __future__ import annotations
@@ -74,8 +76,27 @@ def layout(**_query: Any) -> html.Div:
                       "keep using the app, this page follows them."),
             html.P("", id=ids.JOB_NOTICE, className="pg-status", role="alert"),
             html.Div(className="pg-grid", children=[_card(kind) for kind in view.KINDS]),
+            html.Section(className="pg-card", children=[
+                html.H2("Past runs"),
+                html.P("Runs started from this page, kept under HOME: they stay listed after the app restarts.",
+                       className="pg-muted"),
+                html.Div(id=ids.JOB_HISTORY),
+            ]),
         ],
     )
+
+
+HISTORY_COLUMNS = (("kind", "Run"), ("job", "Job"), ("by", "By"), ("started", "Started"),
+                   ("status", "Status"), ("took", "Took"), ("outcome", "Outcome"))
+
+
+def history_table(rows: list[dict[str, str]]) -> Any:
+    if not rows:
+        return html.P("No run started from the app yet.", className="pg-muted")
+    return html.Table(className="pg-table", children=[
+        html.Thead(html.Tr([html.Th(title) for _, title in HISTORY_COLUMNS])),
+        html.Tbody([html.Tr([html.Td(row[key]) for key, _ in HISTORY_COLUMNS]) for row in rows]),
+    ])
 
 
 # ------------------------------------------------------------------------------- callbacks
@@ -127,6 +148,7 @@ def start_job(kind: str, store: Any, settings: Any, *, by: str) -> Any:
     Output({"type": ids.JOB_LINES, "index": ALL}, "hidden"),
     Output({"type": ids.JOB_START, "index": ALL}, "disabled"),
     Output(ids.JOB_TICK, "disabled"),
+    Output(ids.JOB_HISTORY, "children"),
     Input(ids.JOB_TICK, "n_intervals"),
     State({"type": ids.JOB_STATUS, "index": ALL}, "id"),
 )
@@ -148,4 +170,5 @@ def poll(_n: int, status_ids: list[dict[str, str]]) -> tuple[Any, ...]:
         lines.append("\n".join(shown))
         lines_hidden.append(not shown)
         disabled.append(is_running or not can(user, view.ACTIONS[kind]))
-    return texts, classes, bars, lines, lines_hidden, disabled, not running
+    past = history_table(view.history_rows(runner.history(10)))
+    return texts, classes, bars, lines, lines_hidden, disabled, not running, past

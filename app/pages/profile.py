@@ -205,11 +205,7 @@ def show_profile(node_id: str | None) -> list[Any]:
 )
 def find_partner(_clicks: int, _submit: int, text: str | None) -> list[Any]:
     store = current_state().store()
-    matches = explore_view.search_with(
-        lambda probe: queries.find_by_name(store, probe, limit=50),
-        lambda label, q: store.fulltext_search(label, q, 10),
-        text or "",
-    )
+    matches = queries.search(store, text or "")
     if not matches:
         return [html.Li(f"Nothing matches “{explore_view.clean_search(text)}”.", className="pg-muted")]
     return [html.Li(dcc.Link([m.name, html.Span(f" {m.label}", className="pg-muted")], href=view.profile_href(m.id),
