@@ -69,6 +69,8 @@ def run_crawl(sites: list[str], settings: dict[str, Any], store: Any = None) -> 
               help="HTTP cache for incremental crawls (default: HOME/crawl/httpcache).")
 @click.option("--mirror", help="Fetch every site from this local server (http://127.0.0.1:PORT/<host>/...); "
                                "for tests and benchmarks.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes that parse pages (default: cores - 1, at least 1; 0 = in the crawler's process).")
 @click.option("--impolite", is_flag=True, help="No throttling or delays (local benchmarks only).")
 @click.option("--dry-run", is_flag=True, help="Crawl and extract, but write nothing to the graph.")
 @click.option("--stats-json", type=click.Path(dir_okay=False, path_type=Path),
@@ -76,7 +78,7 @@ def run_crawl(sites: list[str], settings: dict[str, Any], store: Any = None) -> 
 @click.pass_obj
 def crawl(obj: Any, sites: tuple[str, ...], sites_file: Path | None, max_pages: int | None,
           depth: int | None, no_creators: bool, cache_dir: Path | None, mirror: str | None,
-          impolite: bool, dry_run: bool, stats_json: Path | None) -> None:
+          workers: int | None, impolite: bool, dry_run: bool, stats_json: Path | None) -> None:
     """Crawl publisher and creator sites into the graph (articles, links, socials, ads.txt...)."""
     from graph.errors import InputError
     from graph.writers import new_run_id
@@ -98,11 +100,14 @@ def crawl(obj: Any, sites: tuple[str, ...], sites_file: Path | None, max_pages: 
         overrides["DEPTH_LIMIT"] = depth
     if no_creators:
         overrides["PARTNERGRAPH_FOLLOW_CREATORS"] = False
+    if workers is not None:
+        overrides["PARTNERGRAPH_EXTRACT_WORKERS"] = workers
     s = crawl_settings(contact=getattr(settings, "crawl_contact", None), polite=not impolite,
                        cache_dir=str(cache_dir or home / "crawl" / "httpcache"), mirror=mirror, **overrides)
     stats = run_crawl(start, s, store=None if dry_run else obj.store())
     keys = ("downloader/response_count", "item_scraped_count", "partnergraph/pages/extracted",
-            "partnergraph/pages/unchanged", "partnergraph/sites", "elapsed_time_seconds", "finish_reason")
+            "partnergraph/pages/unchanged", "partnergraph/sites", "partnergraph/extract/workers",
+            "elapsed_time_seconds", "finish_reason")
     click.echo(f"crawl {run_id}: " + ", ".join(f"{k.split('/')[-1]}={stats.get(k)}" for k in keys))
     errors = {k: v for k, v in stats.items() if k.startswith("partnergraph/errors/")}
     if errors:

@@ -85,6 +85,10 @@ class MirrorDownloadHandler(BaseDownloadHandler):
         self.mirror = crawler.settings.get("PARTNERGRAPH_MIRROR", "").rstrip("/")
         self._mirror_host = urlsplit(self.mirror).netloc
         self._inner = HTTP11DownloadHandler(crawler)
+        # Every site shares the mirror's one host:port. Keep as many connections alive as there
+        # are requests in flight, as a real crawl does across its hosts, instead of the per-host
+        # CONCURRENT_REQUESTS_PER_DOMAIN (the rest would be closed after every response).
+        self._inner._pool.maxPersistentPerHost = crawler.settings.getint("CONCURRENT_REQUESTS")
 
     async def download_request(self, request: Request) -> Response:
         p = urlsplit(request.url)

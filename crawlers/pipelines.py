@@ -72,8 +72,11 @@ def to_facts(item: Any) -> Facts | None:
         return PageFacts(
             url=item.url, site=site, creator=p.is_creator, fetched_at=item.fetched_at, status=item.status,
             is_home=p.is_home, is_article=a.is_article and not p.is_home, site_name=i.name, domain=i.domain,
-            language=i.language, country=i.country, description=i.description, handle=p.handle,
-            title=a.title, author=a.author, date=a.date, text=a.text, sponsored=p.sponsored.is_sponsored,
+            language=i.language, country=i.country, handle=p.handle,
+            # a creator's bio says more about them than a link-in-bio service's meta description
+            description=(p.bio or i.description) if p.is_creator else i.description,
+            title=a.title, author=a.author, date=a.date, text=a.text, categories=list(a.categories),
+            tags=list(a.tags), sponsored=p.sponsored.is_sponsored,
             disclosure=p.sponsored.disclosure, outbound_sites=sorted(outbound),
             socials=[SocialFact(s.platform, s.handle, s.url) for s in p.social_accounts], promos=promos)
     if isinstance(item, AdsTxtItem):

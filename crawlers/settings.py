@@ -66,6 +66,20 @@ ITEM_PIPELINES = {
 }
 PARTNERGRAPH_BATCH_SIZE = 500  # items per graph write
 
+# Throughput (no effect on what is fetched or how politely)
+#: Processes that parse pages, feeds and sitemaps (crawlers.offload): None = cores - 1, at
+#: least 1; 0 = in the reactor's process.
+PARTNERGRAPH_EXTRACT_WORKERS: int | None = None
+#: Scrapy starts this many asyncio tasks for every callback's output; items and requests are
+#: handled synchronously here, so a few suffice (the default 100 costs more than extraction).
+CONCURRENT_ITEMS = 8
+#: Scrapy re-reads a callback's source (inspect + ast) on every response to warn about
+#: ``return value`` in generators; bound methods defeat its cache. A development-time check.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+#: Scrapy's downloader-aware queue (fewest active downloads first), without its scan of every
+#: waiting site per request (crawlers/scheduling.py).
+SCHEDULER_PRIORITY_QUEUE = "crawlers.scheduling.RoundRobinSlotQueue"
+
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 

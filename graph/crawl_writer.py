@@ -74,6 +74,8 @@ class PageFacts:
     author: str | None = None
     date: str | None = None
     text: str | None = None
+    categories: list[str] = field(default_factory=list)  # the article's sections, as published
+    tags: list[str] = field(default_factory=list)  # its keywords / article:tag
     sponsored: bool = False
     disclosure: str | None = None
     outbound_sites: list[tuple[str, bool]] = field(default_factory=list)  # (site key, creator)
@@ -197,7 +199,8 @@ def page_rows(p: PageFacts, out: CrawlRows) -> None:
         aid = f"art:{p.url}"
         out.node("Article", {"id": aid, "url": p.url, "title": p.title, "author": p.author, "date": p.date,
                              "language": p.language, "text": (p.text or "")[:MAX_TEXT] or None,
-                             "sponsored": p.sponsored, "disclosure": p.disclosure, **prov})
+                             "sponsored": p.sponsored, "disclosure": p.disclosure,
+                             "categories": p.categories[:50] or None, "tags": p.tags[:50] or None, **prov})
         out.rel("PUBLISHED", plabel, "Article", {"src": pid, "dst": aid, **prov})
         src_label, src_id = "Article", aid
     for s in p.socials:

@@ -99,6 +99,29 @@ def description(tree: lxml.html.HtmlElement | None, sd: Structured | None = None
     return None
 
 
+_BIO_ATTR = re.compile(r"(?:^|[\s_-])(?:bio|biography|tagline|profilebio|user-description)(?:$|[\s_-])", re.I)
+_BIO_TAGS = ("p", "div", "span", "h2", "h3", "section", "header")
+
+
+def creator_bio(tree: lxml.html.HtmlElement | None, sd: Structured | None = None) -> str | None:
+    """A creator's own words about themselves: the element a link-in-bio or profile page marks
+    as the bio (class, id or data-testid ``bio``, ``tagline``...), else a JSON-LD Person or
+    ProfilePage ``description``. At most 1,000 characters."""
+    if tree is not None:
+        for el in tree.iter(*_BIO_TAGS):
+            attrs = " ".join(el.get(a) or "" for a in ("class", "id", "data-testid"))
+            if attrs.strip() and _BIO_ATTR.search(attrs):
+                text = " ".join((el.text_content() or "").split())
+                if len(text) >= 3:
+                    return text[:1000]
+    if sd is not None:
+        for n in sd.jsonld:
+            d = n.get("description")
+            if types_of(n) & {"Person", "ProfilePage"} and isinstance(d, str) and d.strip():
+                return " ".join(d.split())[:1000]
+    return None
+
+
 def extract_identity(tree: lxml.html.HtmlElement | None, url: str, sd: Structured | None = None,
                      *, is_home: bool = False, content_language: str | None = None) -> Identity:
     key = site_key(url)
@@ -108,4 +131,4 @@ def extract_identity(tree: lxml.html.HtmlElement | None, url: str, sd: Structure
                     description=description(tree, sd))
 
 
-__all__ = ["Identity", "country", "description", "extract_identity", "language", "site_name"]
+__all__ = ["Identity", "country", "creator_bio", "description", "extract_identity", "language", "site_name"]

@@ -12,8 +12,8 @@ from crawlers.extract.article import Article, extract_article
 from crawlers.extract.domains import is_creator_site, is_link_in_bio
 from crawlers.extract.feeds import FeedLink, discover_feeds
 from crawlers.extract.html import decode, looks_binary, parse
-from crawlers.extract.identity import Identity, extract_identity
-from crawlers.extract.links import Link, all_links, outbound
+from crawlers.extract.identity import Identity, creator_bio, extract_identity
+from crawlers.extract.links import Link, all_links, internal, outbound
 from crawlers.extract.social import SocialAccount, extract_social
 from crawlers.extract.sponsored import Sponsored, extract_sponsored
 from crawlers.extract.structured import extract_structured
@@ -35,6 +35,7 @@ class PageExtract:
     is_home: bool = False
     is_creator: bool = False
     handle: str | None = None
+    bio: str | None = None  # a creator page's self-description
     error: str | None = None  # "binary", "unparseable": the page gave nothing
 
     def to_json(self) -> dict[str, Any]:
@@ -56,7 +57,7 @@ class PageExtract:
                                 for x in self.affiliate_links],
             "feeds": [{"url": f.url, "kind": f.kind} for f in self.feeds],
             "is_article": a.is_article, "is_home": self.is_home, "is_creator": self.is_creator,
-            "handle": self.handle, "error": self.error,
+            "handle": self.handle, "bio": self.bio, "error": self.error,
         }
 
 
@@ -96,7 +97,8 @@ def extract_page(body: bytes | str, url: str, *, content_type: str | None = None
     feeds = discover_feeds(tree, url)
     creator = is_creator_site(ident.site)
     own = ident.site
-    internal = [lk.url for lk in links if lk not in out_links and own is not None]
+    out_set = set(out_links)
+    inner = [lk.url for lk in links if lk not in out_set and own is not None]
     article = Article()
     if tree is not None and not is_link_in_bio(ident.site):
         # trafilatura last: it may alter the tree it is given, so it gets the text
@@ -107,8 +109,16 @@ def extract_page(body: bytes | str, url: str, *, content_type: str | None = None
         url=url, identity=ident, article=article,
         outbound_links=[lk for lk in out_links if lk.url not in social_urls],
         social_accounts=socials, sponsored=sponsored, affiliate_links=affiliates, feeds=feeds,
-        internal_links=internal, is_home=is_home, is_creator=creator,
+        internal_links=inner, is_home=is_home, is_creator=creator,
         handle=_handle(tree, url, ident.site) if creator else None,
+        bio=creator_bio(tree, sd) if creator else None,
         error=None if tree is not None else "unparseable",
     )
     return page
+
+
+def page_links(body: bytes | str, url: str, content_type: str | None = None) -> list[str]:
+    """Internal links of a page, without extracting anything else (revalidated, unchanged pages)."""
+    if isinstance(body, bytes) and looks_binary(body):
+        return []
+    return [lk.url for lk in internal(all_links(parse(decode(body, content_type)), url), url)]

@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -20,13 +22,13 @@ from twisted.python.failure import Failure
 from crawlers.extract.adstxt import parse_adstxt
 from crawlers.extract.domains import is_creator_site, registrable_domain, site_key
 from crawlers.extract.feeds import parse_feed
-from crawlers.extract.html import decode, looks_binary, parse
-from crawlers.extract.links import all_links, internal
-from crawlers.extract.page import extract_page
+from crawlers.extract.html import looks_binary
+from crawlers.extract.page import extract_page, page_links
 from crawlers.extract.robots import parse_robots
 from crawlers.extract.sellersjson import parse_sellers_json
 from crawlers.extract.sitemaps import MAX_DEPTH, parse_sitemap
 from crawlers.items import AdsTxtItem, PageItem, SellersJsonItem
+from crawlers.offload import Offload, WorkerCrashed, resolve_workers
 
 _SKIP_EXT = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".zip", ".gz", ".mp3", ".mp4",
              ".mov", ".avi", ".css", ".js", ".ico", ".woff", ".woff2", ".ttf", ".xml", ".json", ".txt")
@@ -56,6 +58,34 @@ class PublisherSpider(scrapy.Spider):
         self.sitemaps_per_site: Counter[str] = Counter()
         self.sites_seen: set[str] = set()
         self.ad_systems_seen: set[str] = set()
+        self.pages_requested: set[str] = set()  # page URLs already scheduled: a repeat is no page
+        self.offload = Offload(0)
+        #: Sites whose robots.txt Scrapy's RobotsTxtMiddleware fetches anyway: their Sitemap lines
+        #: come from its ``robots_parsed`` signal instead of a second download (netloc -> meta).
+        self.robots_via_middleware = False
+        self.robots_wanted: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PublisherSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        st = crawler.settings
+        if st.getbool("ROBOTSTXT_OBEY") and st.get("ROBOTSTXT_PARSER") == "scrapy.robotstxt.ProtegoRobotParser":
+            spider.robots_via_middleware = True
+            crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider._open_offload, signal=signals.spider_opened)
+        crawler.signals.connect(spider._close_offload, signal=signals.spider_closed)
+        return spider
+
+    def _open_offload(self) -> None:
+        workers = resolve_workers(self.settings.get("PARTNERGRAPH_EXTRACT_WORKERS"))
+        self.offload = Offload(workers)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("partnergraph/extract/workers", workers)
+
+    def _close_offload(self) -> None:
+        self.offload.close()
+        if self.offload.restarts:
+            self._inc("extract/worker_restarts", self.offload.restarts)
 
     # ---- settings -------------------------------------------------------------------------
 
@@ -88,12 +118,16 @@ class PublisherSpider(scrapy.Spider):
         meta = {"pg_site": key, "pg_creator": creator}
         home = url if creator else root + "/"
         self.pages_per_site[key] += 1
+        self.pages_requested.add(home)
         yield scrapy.Request(home, callback=self.parse_page, errback=self.on_error,
                              meta=meta | {"pg_kind": "page"}, priority=10)
         if creator and "/" in key:
             return  # a path on a shared service: no robots.txt, ads.txt or sitemap of its own
-        yield scrapy.Request(root + "/robots.txt", callback=self.parse_robots, errback=self.on_error,
-                             meta=meta | {"pg_kind": "robots", "dont_obey_robotstxt": True}, priority=5)
+        if self.robots_via_middleware:
+            self.robots_wanted.setdefault(p.netloc, meta)
+        else:
+            yield scrapy.Request(root + "/robots.txt", callback=self.parse_robots, errback=self.on_error,
+                                 meta=meta | {"pg_kind": "robots", "dont_obey_robotstxt": True}, priority=5)
         if self._s("PARTNERGRAPH_FETCH_ADS_TXT", True):
             yield scrapy.Request(root + "/ads.txt", callback=self.parse_adstxt, errback=self.on_error,
                                  meta=meta | {"pg_kind": "ads.txt"}, priority=5)
@@ -104,6 +138,8 @@ class PublisherSpider(scrapy.Spider):
     def _page_request(self, url: str, meta: dict[str, Any], *, depth_from: Response | None = None,
                       priority: int = 0) -> scrapy.Request | None:
         key = meta["pg_site"]
+        if url in self.pages_requested:
+            return None
         if site_key(url) != key:
             return None
         if urlsplit(url).path.lower().endswith(_SKIP_EXT):
@@ -112,6 +148,7 @@ class PublisherSpider(scrapy.Spider):
             self._inc("limits/pages_per_site")
             return None
         self.pages_per_site[key] += 1
+        self.pages_requested.add(url)
         return scrapy.Request(url, callback=self.parse_page, errback=self.on_error,
                               meta={"pg_site": key, "pg_creator": meta.get("pg_creator", False),
                                     "pg_kind": "page"}, priority=priority)
@@ -131,19 +168,38 @@ class PublisherSpider(scrapy.Spider):
 
     # ---- callbacks ------------------------------------------------------------------------
 
-    def parse_robots(self, response: Response) -> Iterator[Any]:
-        robots = parse_robots(response.body if response.status == 200 else b"")
-        sitemaps = robots.sitemaps or [response.urljoin("/sitemap.xml")]
-        for sm in sitemaps[:5]:
-            if site_key(sm) == response.meta["pg_site"]:
-                req = self._sitemap_request(sm, response.meta, 0)
+    def _robots_sitemaps(self, sitemaps: list[str], root: str, meta: dict[str, Any]) -> Iterator[Any]:
+        for sm in (sitemaps or [root + "/sitemap.xml"])[:5]:
+            if site_key(sm) == meta["pg_site"]:
+                req = self._sitemap_request(sm, meta, 0)
                 if req is not None:
                     yield req
 
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        robots = parse_robots(response.body if response.status == 200 else b"")
+        yield from self._robots_sitemaps(robots.sitemaps, response.urljoin("/")[:-1], response.meta)
+
+    def _robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """Scrapy's robots.txt middleware parsed a site's robots.txt (Protego): schedule the
+        sitemaps it names (else /sitemap.xml), as :meth:`parse_robots` would."""
+        p = urlsplit(request.url)
+        meta = self.robots_wanted.pop(p.netloc, None)
+        if meta is None or self.crawler.engine is None:
+            return
+        self._inc("robots/parsed")
+        found = getattr(getattr(robotparser, "rp", None), "sitemaps", None) or []
+        sitemaps = [s for s in found if isinstance(s, str) and s.startswith(("http://", "https://"))]
+        for req in self._robots_sitemaps(sitemaps, f"{p.scheme}://{p.netloc}", meta):
+            self.crawler.engine.crawl(req)
+
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
         if response.status != 200:
             return
-        sm = parse_sitemap(response.body)
+        try:
+            sm = await self.offload.call(parse_sitemap, response.body)
+        except WorkerCrashed:
+            self._inc("errors/worker_crashed")
+            return
         self._inc(f"sitemaps/{sm.kind}")
         if sm.truncated:
             self._inc("sitemaps/truncated")
@@ -157,10 +213,14 @@ class PublisherSpider(scrapy.Spider):
             if preq is not None:
                 yield preq
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
         if response.status != 200:
             return
-        feed = parse_feed(response.body)
+        try:
+            feed = await self.offload.call(parse_feed, response.body)
+        except WorkerCrashed:
+            self._inc("errors/worker_crashed")
+            return
         self._inc(f"feeds/{feed.kind}")
         for e in feed.entries:
             if e.url:
@@ -168,27 +228,33 @@ class PublisherSpider(scrapy.Spider):
                 if req is not None:
                     yield req
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+        """Extraction runs in a worker process (``PARTNERGRAPH_EXTRACT_WORKERS``); the spider
+        only turns its result into an item and follow-up requests."""
         meta = response.meta
         if response.status != 200:
             self._inc(f"http/{response.status}")
             return
-        if "cached" in response.flags:
-            # 304 revalidated: nothing new to extract, but its links still lead to changed pages
-            self._inc("pages/unchanged")
-            tree = parse(decode(response.body))
-            for lk in internal(all_links(tree, response.url), response.url):
-                req = self._page_request(lk.url, meta)
-                if req is not None:
-                    yield req
+        try:
+            if "cached" in response.flags:
+                # 304 revalidated: nothing new to extract, but its links still lead to changed pages
+                self._inc("pages/unchanged")
+                for u in await self.offload.call(page_links, response.body, response.url):
+                    req = self._page_request(u, meta)
+                    if req is not None:
+                        yield req
+                return
+            ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+            if looks_binary(response.body):
+                self._inc("pages/binary")
+                return
+            clang = (response.headers.get(b"Content-Language") or b"").decode("latin-1") or None
+            page = await self.offload.call(extract_page, response.body, response.url, content_type=ctype,
+                                           content_language=clang,
+                                           text=bool(self._s("PARTNERGRAPH_EXTRACT_TEXT", True)))
+        except WorkerCrashed:
+            self._inc("errors/worker_crashed")
             return
-        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        if looks_binary(response.body):
-            self._inc("pages/binary")
-            return
-        page = extract_page(response.body, response.url, content_type=ctype,
-                            content_language=(response.headers.get(b"Content-Language") or b"").decode("latin-1") or None,
-                            text=bool(self._s("PARTNERGRAPH_EXTRACT_TEXT", True)))
         if page.error:
             self._inc(f"pages/{page.error}")
             return
@@ -208,7 +274,8 @@ class PublisherSpider(scrapy.Spider):
         if self._s("PARTNERGRAPH_FOLLOW_CREATORS", True) and not meta.get("pg_creator"):
             for lk in page.outbound_links:
                 if is_creator_site(site_key(lk.url)):
-                    yield from self._site_requests(lk.url, creator=True)
+                    for sreq in self._site_requests(lk.url, creator=True):
+                        yield sreq
 
     def parse_adstxt(self, response: Response) -> Iterator[Any]:
         kind = response.meta["pg_kind"]
