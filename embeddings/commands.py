@@ -15,12 +15,13 @@ def register(group: click.Group) -> None:
 
 @click.command()
 @click.option("--no-tags", is_flag=True, help="Only embed and index vectors; skip IAB tagging and brand safety.")
+@click.option("--retag", is_flag=True, help="Tag again even when texts, links, taxonomy and model are unchanged.")
 @click.pass_obj
-def embed(obj: Any, no_tags: bool) -> None:
+def embed(obj: Any, no_tags: bool, retag: bool) -> None:
     """Embed texts (cached by content hash), tag IAB topics/audiences/categories, flag brand safety."""
     from embeddings.stage import run_embed
 
-    report = run_embed(obj.store(), obj.settings, tag_nodes=not no_tags)
+    report = run_embed(obj.store(), obj.settings, tag_nodes=not no_tags, retag=retag)
     click.echo(f"embed {report.summary()}")
     click.echo(f"model {report.model_id}; vectors in {obj.settings.home / 'vectors'}")
 

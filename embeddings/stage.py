@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from embeddings import tagstate
 from embeddings.cache import VectorCache, cache_dir, content_hash
 from embeddings.encoder import TextEncoder, TextReport
 from embeddings.profiles import (
@@ -170,7 +171,9 @@ def _missing_in_graph(df: Any, ids: Sequence[str]) -> set[str]:
 
 
 def run_embed(store: GraphStore, settings: Settings, encoder: TextEncoder | None = None, *,
-              tag_nodes: bool = True) -> EmbedReport:
+              tag_nodes: bool = True, retag: bool = False) -> EmbedReport:
+    """Embed every text through the cache, index the vectors, then tag and flag, unless the
+    tagging inputs are those of the last run (:mod:`embeddings.tagstate`; ``retag`` forces it)."""
     t_start = time.perf_counter()
     encoder = encoder or TextEncoder.from_settings(settings)
     report = EmbedReport(model_id=encoder.model_id)
@@ -232,7 +235,7 @@ def run_embed(store: GraphStore, settings: Settings, encoder: TextEncoder | None
             report.written_vectors += store.set_vectors(label, [ids[i] for i in write], v[write])
 
     if tag_nodes:
-        _tag_and_flag(store, encoder, corpus, vecs, spaces, report)
+        _tag_unless_unchanged(store, settings, encoder, corpus, vecs, spaces, report, counts, retag)
     report.seconds = time.perf_counter() - t_start
     return report
 
@@ -277,6 +280,22 @@ def group_articles(corpus: Corpus, label: str) -> dict[str, list[str]]:
     """Partner id -> the articles of its whole group (so every record of a partner is judged alike)."""
     return {p: list(dict.fromkeys(a for m in corpus.group.get(p, [p]) for a in corpus.articles_of.get(m, ())))
             for p in corpus.ids.get(label, [])}
+
+
+def _tag_unless_unchanged(store: GraphStore, settings: Settings, encoder: TextEncoder, corpus: Corpus,
+                          vecs: dict[str, np.ndarray], spaces: dict[str, LabelSpace], report: EmbedReport,
+                          counts: dict[str, int], retag: bool) -> None:
+    fp = tagstate.fingerprint(encoder.model_id, corpus, {k: [n.id for n in s.nodes] for k, s in spaces.items()},
+                              (DEFAULTS, P_MIN, TITLE_WEIGHT))
+    last = None if retag else tagstate.unchanged(cache_dir(settings.home), fp, counts)
+    if last is not None:
+        report.relationships = {k: int(v) for k, v in last["written"].items()}
+        report.flagged = int(last["flagged"])
+        report.notes.append(f"tags unchanged since {last['at']} (same texts, links, taxonomy and model): "
+                            "not written again; --retag forces it")
+        return
+    _tag_and_flag(store, encoder, corpus, vecs, spaces, report)
+    tagstate.remember(cache_dir(settings.home), fp, store.counts(), report.relationships, report.flagged)
 
 
 def _tag_and_flag(store: GraphStore, encoder: TextEncoder, corpus: Corpus, vecs: dict[str, np.ndarray],

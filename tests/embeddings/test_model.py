@@ -141,6 +141,8 @@ def test_stage_tags_flags_caches_and_searches(store: GraphStore, falkor_settings
     n_covers = store.read("MATCH ()-[c:COVERS]->() RETURN count(c) AS n").rows[0]["n"]
     second = run_embed(store, settings, encoder)
     assert second.embedded == 0 and second.written_vectors == 0
+    assert any(n.startswith("tags unchanged") for n in second.notes)  # nothing changed: not re-tagged
+    assert second.relationships == first.relationships and second.flagged == first.flagged
     assert store.read("MATCH ()-[c:COVERS]->() RETURN count(c) AS n").rows[0]["n"] == n_covers  # re-run: same tags
     stale = {"src": "a1", "dst": "iab-content-3.1:210", "score": 0.9, "method": "zero-shot",
              "source": "model://old-model", "run_id": "embed-old"}
