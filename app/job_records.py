@@ -13,15 +13,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.user_queries import FILE
+from app.sqlite_file import SQLiteFile
 
 #: Records kept (older ones are dropped on write).
 KEEP = 200
@@ -55,36 +52,15 @@ def stale(record: Mapping[str, Any], *, host: str, alive: Any = _alive) -> bool:
             and not alive(int(record.get("pid") or 0)))
 
 
-class JobRecords:
+class JobRecords(SQLiteFile):
     """The jobs table: one row per job started from the app."""
 
+    SCHEMA = SCHEMA
+
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+        super().__init__(path)
         self.host = socket.gethostname()
         self.pid = os.getpid()
-        self._lock = threading.Lock()
-        self._ready = False
-
-    @classmethod
-    def under(cls, home: Path) -> JobRecords:
-        return cls(Path(home) / FILE)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if not self._ready:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                if not self.path.exists():
-                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-            con = sqlite3.connect(self.path, timeout=10)
-            try:
-                if not self._ready:
-                    con.executescript(SCHEMA)
-                    self._ready = True
-                with con:
-                    yield con
-            finally:
-                con.close()
 
     def save(self, job: Mapping[str, Any]) -> None:
         """Insert or update a job (``Job.view()`` shape); keeps the newest :data:`KEEP`."""

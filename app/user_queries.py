@@ -9,18 +9,13 @@ user's queries; the page passes the signed-in user's name, never one from the br
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from app.sqlite_file import SQLiteFile
 from graph.errors import InputError
 
-FILE = Path("app") / "console.sqlite"
 #: Runs kept per user (older ones are dropped on write).
 HISTORY_KEEP = 50
 #: Saved queries a user may keep.
@@ -53,35 +48,10 @@ def check_name(name: str | None) -> str:
     return name
 
 
-class UserQueries:
+class UserQueries(SQLiteFile):
     """Per-user saved queries and history in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._ready = False
-
-    @classmethod
-    def under(cls, home: Path) -> UserQueries:
-        return cls(Path(home) / FILE)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if not self._ready:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                if not self.path.exists():
-                    fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
-                    os.close(fd)
-            con = sqlite3.connect(self.path, timeout=10)
-            try:
-                if not self._ready:
-                    con.executescript(SCHEMA)
-                    self._ready = True
-                with con:
-                    yield con
-            finally:
-                con.close()
+    SCHEMA = SCHEMA
 
     # ------------------------------------------------------------------------- saved queries
 
