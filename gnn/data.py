@@ -271,6 +271,7 @@ def tables_from_export(export: GraphExport,
     :mod:`gnn.queries`) -> :class:`GraphTables`. A partner's topics are those of its records
     and of the articles its site published."""
     vectors = vectors or {}
+    export = export.sorted()  # results must not depend on the store's row order
     recs = pd.concat([_frame(export, lab, edges=False).assign(_label=lab) for lab in PARTNER_LABELS],
                      ignore_index=True)
     recs = recs.drop_duplicates("id") if len(recs) else recs

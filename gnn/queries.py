@@ -8,11 +8,11 @@ from __future__ import annotations
 
 #: Topics of the articles each site published (how many articles, best tagging score).
 SITE_ARTICLE_TOPICS = """MATCH (s)-[:PUBLISHED]->(a:Article)-[c:COVERS]->(t:Topic)
-RETURN s.id AS src, t.id AS dst, count(a) AS n, max(c.score) AS score"""
+RETURN s.id AS src, t.id AS dst, count(a) AS n, max(c.score) AS score ORDER BY src, dst"""
 
 #: Number of articles each site published (a size signal of partners without campaigns).
 SITE_ARTICLE_COUNTS = """MATCH (s)-[:PUBLISHED]->(a:Article)
-RETURN s.id AS src, count(a) AS n"""
+RETURN s.id AS src, count(a) AS n ORDER BY src"""
 
 #: Limits of these internal reads (they are trusted; the untrusted console has its own caps).
 READ_LIMIT = 50_000_000

@@ -304,6 +304,25 @@ def test_export_pages_through_many_nodes(store: GraphStore, monkeypatch: pytest.
     assert set(exp.edges["CHILD_OF"]["dst"]) == {"t00"}
 
 
+def test_export_is_in_key_order_whatever_the_insertion_order(store: GraphStore) -> None:
+    """Consumers keep first matches, truncate lists and sum floats: rows inserted in another order
+    (a concurrent crawl) must export the same."""
+    store.upsert_nodes("Topic", [{"id": f"t{i}", "name": f"t{i}"} for i in (3, 1, 2, 0)])
+    store.upsert_relationships("CHILD_OF", [{"src": s, "dst": d} for s, d in
+                                            (("t3", "t0"), ("t1", "t2"), ("t1", "t0"), ("t2", "t0"))],
+                               src_label="Topic", dst_label="Topic")
+    store.upsert_nodes("Affiliate", [{"id": "a1"}])
+    store.upsert_nodes("Device", [{"id": "d1", "kind": "mobile"}])
+    store.upsert_relationships("USED_DEVICE", [{"src": "a1", "dst": "d1", "period": p, "count": n}
+                                               for p, n in (("2026-03", 1), ("2026-01", 2), ("2026-02", 3))],
+                               src_label="Affiliate", dst_label="Device", key=["period"])
+    exp = store.export(labels=["Topic", "Affiliate", "Device"], rel_types=["CHILD_OF", "USED_DEVICE"])
+    assert list(exp.nodes["Topic"]["id"]) == ["t0", "t1", "t2", "t3"]
+    assert exp.edges["CHILD_OF"][["src", "dst"]].values.tolist() == [["t1", "t0"], ["t1", "t2"], ["t2", "t0"],
+                                                                    ["t3", "t0"]]
+    assert list(exp.edges["USED_DEVICE"]["period"]) == ["2026-01", "2026-02", "2026-03"]
+
+
 def test_counts_and_clear(store: GraphStore) -> None:
     _load_small_graph(store)
     counts = store.counts()

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
 Row = dict[str, Any]
@@ -71,11 +72,36 @@ class GraphExport:
 
     nodes: dict[str, pd.DataFrame]
     edges: dict[str, pd.DataFrame]
+    #: frames are in key order (see :meth:`sorted`)
+    ordered: bool = False
+
+    def sorted(self) -> GraphExport:
+        """The export with every frame in key order: nodes by ``id``; edges by ``src``, ``dst``,
+        then the type's key properties. A store returns rows in storage order, which follows
+        insertion order; the demo's concurrent crawl and import build the same graph in another
+        order on each run. Every consumer that keeps a first match, truncates a list or sums
+        floats would then give another answer (topic tags, training rows, the shipped model)."""
+        if self.ordered:
+            return self
+        from graph.schema import RELS
+
+        nodes = {k: _key_sorted(v, ("id",)) for k, v in self.nodes.items()}
+        edges = {k: _key_sorted(v, ("src", "dst", *(RELS[k].key if k in RELS else ())))
+                 for k, v in self.edges.items()}
+        return GraphExport(nodes=nodes, edges=edges, ordered=True)
 
     def counts(self) -> dict[str, int]:
         out = {f":{k}": len(v) for k, v in self.nodes.items()}
         out.update({f"[:{k}]": len(v) for k, v in self.edges.items()})
         return out
+
+
+def _key_sorted(df: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    cols = [k for k in keys if k in df.columns]
+    if not cols or len(df) < 2:
+        return df
+    order = np.lexsort([df[c].astype(str).to_numpy() for c in reversed(cols)])
+    return df.iloc[order].reset_index(drop=True)
 
 
 @runtime_checkable
@@ -143,7 +169,9 @@ class GraphStore(Protocol):
 
     def export(
         self, labels: Sequence[str] | None = None, rel_types: Sequence[str] | None = None
-    ) -> GraphExport: ...
+    ) -> GraphExport:
+        """The graph as tables, in key order (:meth:`GraphExport.sorted`)."""
+        ...
 
     def counts(self) -> dict[str, int]: ...
 

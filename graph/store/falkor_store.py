@@ -661,7 +661,7 @@ class FalkorStore:
         ranges = list(self._id_ranges())
         nodes = {label: self._export_label(label, ranges) for label in labels}
         edges = {t: self._export_type(t, ranges) for t in rel_types}
-        return GraphExport(nodes=nodes, edges=edges)
+        return GraphExport(nodes=nodes, edges=edges).sorted()
 
     def _id_ranges(self) -> Iterator[tuple[int, int]]:
         """Pages of internal node ids, ``[lo, hi)``; each page is an id-range seek, not a scan."""

@@ -588,7 +588,7 @@ class Neo4jStore:
             if records or rel_types is not None:
                 edges[rel_type] = pd.DataFrame.from_records(
                     records, columns=_columns(records, ["src", "dst", "src_label", "dst_label"]))
-        return GraphExport(nodes=nodes, edges=edges)
+        return GraphExport(nodes=nodes, edges=edges).sorted()
 
     def _count(self, label: str) -> int:
         return int(self.read("MATCH (n:" + _quote(label) + ") RETURN count(n) AS n").rows[0]["n"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gnn.data import (
@@ -104,3 +105,23 @@ def test_scaler_is_fitted_on_the_training_snapshot_only(tables) -> None:  # noqa
 def test_no_partners_is_a_clear_error() -> None:
     with pytest.raises(InputError, match="no partners"):
         tables_from_export(GraphExport(nodes={}, edges={}))
+
+
+def _reversed_rows(export: GraphExport) -> GraphExport:
+    return GraphExport(nodes={k: v.iloc[::-1].reset_index(drop=True) for k, v in export.nodes.items()},
+                       edges={k: v.iloc[::-1].reset_index(drop=True) for k, v in export.edges.items()})
+
+
+def test_tables_do_not_depend_on_the_stores_row_order() -> None:
+    """A store returns rows in insertion order, which the demo's concurrent crawl changes from run
+    to run. Two CRM partners share the site's domain here: which one gets the site (and its link)
+    must not depend on which row came first."""
+    exp = three_node_export()
+    p0 = pd.DataFrame([{"id": "partner:p0", "labels": ["Publisher"], "crm_id": "P0", "domain": "p1.fr"}])
+    exp.nodes["Publisher"] = pd.concat([exp.nodes["Publisher"], p0], ignore_index=True)
+    a = tables_from_export(exp, vectors())
+    b = tables_from_export(_reversed_rows(exp), vectors())
+    assert a.partner_ids == b.partner_ids and a.alias == b.alias
+    assert (a.partner_links != b.partner_links).nnz == 0 and (a.partner_topic != b.partner_topic).nnz == 0
+    assert a.partner_static.equals(b.partner_static)
+    assert a.events.equals(b.events) and a.pairs.equals(b.pairs) and a.campaigns.equals(b.campaigns)
