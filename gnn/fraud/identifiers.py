@@ -32,6 +32,7 @@ w * min(share_a, share_b) * min(repeat_a, repeat_b))``. Pure functions here; I/O
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -251,8 +252,26 @@ def load_uses(store: GraphStore, db: EventDB, affiliates: pd.DataFrame,
         log.info("allow-list: %d identifier uses of %d allow-listed identifiers ignored",
                  int(dropped.sum()), len(allow))
         all_uses = all_uses[~dropped]
+    if totals.empty and not g.empty:
+        totals = behaviour_totals(store)
     tot = totals.groupby("affiliate")["total"].sum() if not totals.empty else pd.Series(dtype=float)
     return all_uses.reset_index(drop=True), tot
+
+
+def behaviour_totals(store: GraphStore) -> pd.DataFrame:
+    """Each affiliate's click total from the behaviour figures on its node. Without click events,
+    traffic uses come from the graph's edges, which hold shared identifiers only: shares of traffic
+    need the affiliate's whole click count, not the sum over its shared identifiers."""
+    rows = []
+    for r in Q.read_all(store, Q.AFFILIATE_BEHAVIOUR):
+        try:
+            periods = json.loads(r["behaviour"]).get("periods") or {}
+        except (TypeError, ValueError, AttributeError):
+            continue
+        clicks = sum(float(p.get("clicks") or 0) for p in periods.values() if isinstance(p, dict))
+        if clicks > 0:
+            rows.append({"affiliate": r["id"], "total": clicks})
+    return pd.DataFrame(rows, columns=["affiliate", "total"])
 
 
 # ---------------------------------------------------------------------------------- weights

@@ -13,6 +13,11 @@ AFFILIATES = """MATCH (a:Affiliate)
 RETURN a.id AS id, a.network AS network, a.network_id AS network_id, a.name AS name,
        a.domain AS domain, a.source AS source, a.risk AS risk"""
 
+#: per-period behaviour figures (JSON) the importer keeps on each affiliate
+AFFILIATE_BEHAVIOUR = """MATCH (a:Affiliate)
+WHERE a.behaviour IS NOT NULL
+RETURN a.id AS id, a.behaviour AS behaviour"""
+
 SAME_AS = """MATCH (a:Affiliate)-[:SAME_AS]-(p)
 RETURN a.id AS affiliate, p.id AS partner"""
 

@@ -5,12 +5,14 @@ replaces that file's events (its parts are deleted first), so re-imports and re-
 crash converge. Identifiers are pseudonymised before they get here. Reads go through DuckDB.
 
 The graph receives aggregates only (:func:`aggregate`): per affiliate and period (``YYYY-MM``),
-``USED_DEVICE`` / ``SEEN_FROM`` edges with counts, and behaviour figures (clicks, distinct devices
+``USED_DEVICE`` / ``SEEN_FROM`` edges with counts to the identifiers two or more affiliates
+share, and behaviour figures (clicks, distinct devices
 and networks, conversions, commission, empty-referrer and night shares, ...) kept in
 ``events/aggregates/affiliate_period.parquet`` and, as versioned JSON, on the Affiliate node.
 The events of the periods are read into DuckDB once; the edges of those periods are deleted and
-created again (CREATE, grouped by affiliate, in statements of 50k rows), identifier nodes MERGEd
-from plain id lists, so a recomputation writes each fact once with the usual provenance.
+created again (CREATE, grouped by affiliate, in statements of 50k rows), identifier nodes
+CREATEd (MERGEd when the graph has them) from plain id lists, so a recomputation writes each
+fact once with the usual provenance.
 """
 
 from __future__ import annotations
@@ -184,9 +186,25 @@ SELECT *, strftime(ts, '%Y-%m') AS _period FROM read_parquet(?, union_by_name = 
 WHERE network = ? AND strftime(ts, '%Y-%m') IN (SELECT unnest(?::VARCHAR[]))"""
 
 EDGE_SQL = """SELECT affiliate, _period AS period, {col} AS dst, count(*) AS n, {version} AS version
-FROM ev WHERE {col} IS NOT NULL AND {col} <> ''
+FROM ev WHERE {col} IS NOT NULL AND {col} <> '' AND {col} IN (SELECT dst FROM shared)
 GROUP BY ALL
 ORDER BY affiliate"""
+
+#: identifiers (of the events loaded as ``ev``) that two or more affiliates use, over the whole
+#: event store: every period and network
+SHARED_SQL = """SELECT {col} AS dst FROM read_parquet(?, union_by_name = true)
+WHERE {col} IN (SELECT {col} FROM ev)
+GROUP BY 1 HAVING count(DISTINCT network || ':' || affiliate) >= 2"""
+
+#: the uses of newly shared identifiers outside the recomputed network and periods (their edges
+#: were not written while only one affiliate used them)
+BACKFILL_SQL = """SELECT network, affiliate, strftime(ts, '%Y-%m') AS period, {col} AS dst, count(*) AS n,
+  {version} AS version
+FROM read_parquet(?, union_by_name = true)
+WHERE {col} IN (SELECT dst FROM fresh)
+  AND NOT (network = ? AND strftime(ts, '%Y-%m') IN (SELECT unnest(?::VARCHAR[])))
+GROUP BY ALL
+ORDER BY network, affiliate"""
 
 BEHAVIOUR_SQL = """SELECT affiliate, _period AS period, count(*) AS clicks,
   count(DISTINCT device) AS devices, count(DISTINCT ip_network) AS networks, count(DISTINCT ip) AS ips,
@@ -229,7 +247,14 @@ def ensure_affiliates(store: GraphStore, writer: GraphWriter, network: str, ids:
 
 def aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, network: str,
               periods: Iterable[str]) -> dict[str, int]:
-    """Recompute the graph aggregates of ``network`` for ``periods`` from the event store."""
+    """Recompute the graph aggregates of ``network`` for ``periods`` from the event store.
+
+    Identifier nodes and edges are written for identifiers that two or more affiliates use (in
+    any period or network): those are what links affiliates. An identifier of one affiliate only
+    (most devices: 88% of the ``medium`` generator's) links nobody; it stays in the event store
+    and counts in the affiliate's behaviour figures (``devices``, ``networks``). When a later
+    file makes it shared, its uses in earlier periods and other networks are written then.
+    """
     periods = sorted(set(periods))
     out: dict[str, int] = {}
     if not periods:
@@ -241,9 +266,11 @@ def aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, networ
         beh = con.execute(BEHAVIOUR_SQL).df()
         cols = {r[0] for r in con.execute("DESCRIBE ev").fetchall()}
         edges = {}
+        everything = events.files("click")
         for col in EDGES:
             if col in cols:
                 version = "max(ip_version)" if col == "ip_network" else "0"
+                con.execute(f"CREATE OR REPLACE TABLE shared AS {SHARED_SQL.format(col=col)}", [everything])
                 edges[col] = con.execute(EDGE_SQL.format(col=col, version=version)).df()
     return _aggregate(store, writer, events, network, periods, beh, edges, out, t0)
 
@@ -270,12 +297,14 @@ def _aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, netwo
             continue
         nodes_df = agg.groupby("dst", as_index=False)["version"].max()
         t2 = time.perf_counter()
-        out[f":{label}"] = _identifier_nodes(store, writer, label, nodes_df)
+        out[f":{label}"], fresh = _identifier_nodes(store, writer, label, nodes_df)
         t3 = time.perf_counter()
-        out[f"[:{rel}]"] = _period_edges(store, writer, rel, label, network, agg)
-        log.info("%s: old edges deleted in %.1f s, %d :%s nodes merged in %.1f s, %d [:%s] edges created "
-                 "in %.1f s", network, t2 - t1, out[f":{label}"], label, t3 - t2, out[f"[:{rel}]"], rel,
-                 time.perf_counter() - t3)
+        created = _period_edges(store, writer, rel, label, network, agg)
+        backfilled = _backfill(store, writer, events, col, fresh, network, periods)
+        out[f"[:{rel}]"] = created + backfilled
+        log.info("%s: old edges deleted in %.1f s, %d shared :%s nodes written in %.1f s (%d new), %d [:%s] "
+                 "edges created in %.1f s (%d in other periods or networks)", network, t2 - t1, out[f":{label}"],
+                 label, t3 - t2, len(fresh), out[f"[:{rel}]"], rel, time.perf_counter() - t3, backfilled)
     figures = keys
     for f in frames:
         figures = figures.merge(f, on=["affiliate", "period"], how="left")
@@ -300,19 +329,62 @@ def _count(writer: GraphWriter, key: str, n: int) -> int:
     return n
 
 
-def _identifier_nodes(store: GraphStore, writer: GraphWriter, label: str, nodes: pd.DataFrame) -> int:
-    """MERGE the Device / IPNetwork nodes of the aggregates (same properties and provenance as
-    ``GraphWriter.nodes``), sent as plain lists rather than one map per row."""
+def _identifier_nodes(store: GraphStore, writer: GraphWriter, label: str, nodes: pd.DataFrame
+                      ) -> tuple[int, list[str]]:
+    """The Device / IPNetwork nodes of the aggregates (same properties and provenance as
+    ``GraphWriter.nodes``), sent as plain lists rather than one map per row: ids the graph has
+    are MERGEd (``last_seen``, ``run_id``), the others CREATEd (4x cheaper than MERGE on
+    FalkorDB, and most identifiers of a new file are new). Returns the count and the new ids."""
+    ids = nodes["dst"].astype(str).tolist()
     if label == "Device":
-        template, rows = Q.MERGE_DEVICES, nodes["dst"].astype(str).tolist()
+        rows: list[Any] = ids
+        merge, create = Q.MERGE_DEVICES, Q.CREATE_DEVICES
     else:
-        template = Q.MERGE_NETWORKS
-        rows = [[d, int(v)] for d, v in zip(nodes["dst"].astype(str), nodes["version"], strict=True)]
+        rows = [[d, int(v)] for d, v in zip(ids, nodes["version"], strict=True)]
+        merge, create = Q.MERGE_NETWORKS, Q.CREATE_NETWORKS
+    have = _existing(store, label, ids)
+    known = np.fromiter((i in have for i in ids), dtype=bool, count=len(ids))
     n = 0
-    for i in range(0, len(rows), AGG_BATCH):
-        res = store.write(Q.render(template, label=label), {"rows": rows[i:i + AGG_BATCH], **_prov(writer)})
-        n += int(res.rows[0]["n"]) if res.rows else 0
-    return _count(writer, f":{label}", n)
+    for template, part in ((merge, [r for r, k in zip(rows, known, strict=True) if k]),
+                           (create, [r for r, k in zip(rows, known, strict=True) if not k])):
+        for i in range(0, len(part), AGG_BATCH):
+            res = store.write(Q.render(template, label=label), {"rows": part[i:i + AGG_BATCH], **_prov(writer)})
+            n += int(res.rows[0]["n"]) if res.rows else 0
+    return _count(writer, f":{label}", n), [i for i, k in zip(ids, known, strict=True) if not k]
+
+
+def _backfill(store: GraphStore, writer: GraphWriter, events: EventStore, col: str, fresh: list[str],
+              network: str, periods: list[str]) -> int:
+    """Edges of identifiers that just became shared, in the periods and networks outside this
+    recomputation (written nowhere while one affiliate used them)."""
+    if not fresh:
+        return 0
+    import duckdb
+
+    rel, label = EDGES[col]
+    version = "max(ip_version)" if col == "ip_network" else "0"
+    con = duckdb.connect()
+    try:
+        con.register("fresh_ids", pd.DataFrame({"dst": fresh}))
+        con.execute("CREATE TABLE fresh AS SELECT dst FROM fresh_ids")
+        uses = con.execute(BACKFILL_SQL.format(col=col, version=version),
+                           [events.files("click"), network, periods]).df()
+    finally:
+        con.close()
+    return sum(_period_edges(store, writer, rel, label, str(net), part.reset_index(drop=True))
+               for net, part in uses.groupby("network", sort=True))
+
+
+def _existing(store: GraphStore, label: str, ids: list[str]) -> set[str]:
+    """Which of ``ids`` are nodes of ``label`` already (none when the label is empty)."""
+    if not int(store.read(Q.render(Q.LABEL_COUNT, label=label)).rows[0]["n"]):
+        return set()
+    have: set[str] = set()
+    query = Q.render(Q.EXISTING_IDS, label=label)
+    for i in range(0, len(ids), AGG_BATCH):
+        have.update(r["id"] for r in store.read(query, {"ids": ids[i:i + AGG_BATCH]}, limit=AGG_BATCH,
+                                                 timeout=600).rows)
+    return have
 
 
 def _period_edges(store: GraphStore, writer: GraphWriter, rel: str, label: str, network: str,

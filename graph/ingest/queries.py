@@ -45,6 +45,23 @@ ON CREATE SET n.first_seen = $seen
 SET n.kind = 'device', n.source = $source, n.last_seen = $seen, n.run_id = $run
 RETURN count(n) AS n"""
 
+LABEL_COUNT = """MATCH (n:{label})
+RETURN count(n) AS n"""
+
+#: the ids of a batch the graph already has (the rest are CREATEd: much cheaper than MERGE)
+EXISTING_IDS = """UNWIND $ids AS id
+MATCH (n:{label} {{id: id}})
+RETURN n.id AS id"""
+
+CREATE_DEVICES = """UNWIND $rows AS id
+CREATE (n:{label} {{id: id, kind: 'device', source: $source, first_seen: $seen, last_seen: $seen, run_id: $run}})
+RETURN count(n) AS n"""
+
+CREATE_NETWORKS = """UNWIND $rows AS row
+CREATE (n:{label} {{id: row[0], network: row[0], version: row[1], source: $source, first_seen: $seen,
+  last_seen: $seen, run_id: $run}})
+RETURN count(n) AS n"""
+
 MERGE_NETWORKS = """UNWIND $rows AS row
 MERGE (n:{label} {{id: row[0]}})
 ON CREATE SET n.first_seen = $seen
