@@ -185,8 +185,9 @@ LOAD_SQL = """CREATE TABLE ev AS
 SELECT *, strftime(ts, '%Y-%m') AS _period FROM read_parquet(?, union_by_name = true)
 WHERE network = ? AND strftime(ts, '%Y-%m') IN (SELECT unnest(?::VARCHAR[]))"""
 
-EDGE_SQL = """SELECT affiliate, _period AS period, {col} AS dst, count(*) AS n, {version} AS version
-FROM ev WHERE {col} IS NOT NULL AND {col} <> '' AND {col} IN (SELECT dst FROM shared)
+EDGE_SQL = """SELECT affiliate, _period AS period, {col} AS dst, count(*) AS n, {version} AS version,
+  {col} IN (SELECT dst FROM shared) AS shared
+FROM ev WHERE {col} IS NOT NULL AND {col} <> ''
 GROUP BY ALL
 ORDER BY affiliate"""
 
@@ -250,7 +251,8 @@ def aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, networ
     """Recompute the graph aggregates of ``network`` for ``periods`` from the event store.
 
     Identifier nodes and edges are written for identifiers that two or more affiliates use (in
-    any period or network): those are what links affiliates. An identifier of one affiliate only
+    any period or network of the event store, or that the graph already holds): those are what
+    links affiliates. An identifier of one affiliate only
     (most devices: 88% of the ``medium`` generator's) links nobody; it stays in the event store
     and counts in the affiliate's behaviour figures (``devices``, ``networks``). When a later
     file makes it shared, its uses in earlier periods and other networks are written then.
@@ -293,6 +295,7 @@ def _aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, netwo
         t1 = time.perf_counter()
         for i in range(0, len(ids), 2000):
             Q.write(store, Q.DELETE_PERIOD_EDGES, {"ids": ids[i:i + 2000], "periods": periods}, rel=rel)
+        agg = _linking(store, label, agg)
         if agg.empty:
             continue
         nodes_df = agg.groupby("dst", as_index=False)["version"].max()
@@ -351,6 +354,17 @@ def _identifier_nodes(store: GraphStore, writer: GraphWriter, label: str, nodes:
             res = store.write(Q.render(template, label=label), {"rows": part[i:i + AGG_BATCH], **_prov(writer)})
             n += int(res.rows[0]["n"]) if res.rows else 0
     return _count(writer, f":{label}", n), [i for i, k in zip(ids, known, strict=True) if not k]
+
+
+def _linking(store: GraphStore, label: str, agg: pd.DataFrame) -> pd.DataFrame:
+    """The uses of identifiers that link affiliates: shared in the event store, or already in the
+    graph (shared with events that retention has dropped since)."""
+    if agg.empty:
+        return agg
+    solo = agg.loc[~agg["shared"].astype(bool), "dst"].astype(str).unique().tolist()
+    kept = _existing(store, label, solo) if solo else set()
+    keep = agg["shared"].astype(bool) | agg["dst"].astype(str).isin(kept)
+    return agg[keep].drop(columns="shared").reset_index(drop=True)
 
 
 def _backfill(store: GraphStore, writer: GraphWriter, events: EventStore, col: str, fresh: list[str],

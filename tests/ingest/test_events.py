@@ -82,7 +82,7 @@ def _clicks(path, rows):
     return path
 
 
-def test_identifiers_enter_the_graph_once_shared_with_their_earlier_uses(store, settings, tmp_path):
+def test_identifiers_enter_the_graph_once_shared_and_stay(store, settings, tmp_path):
     """A device of one affiliate links nobody: it stays in the event store. When a later file
     shows a second affiliate on it, the node and the first affiliate's earlier edge are written."""
     mapping = load_mapping("generator-clicks")
@@ -105,3 +105,8 @@ def test_identifiers_enter_the_graph_once_shared_with_their_earlier_uses(store, 
     assert store.read(devices).rows[0]["n"] == 2
     assert [(r["a"], r["p"], r["n"]) for r in store.read(uses).rows] == [
         ("100", "2024-01", 1), ("100", "2024-01", 2), ("101", "2024-01", 1), ("102", "2024-02", 1)]
+    # retention drops January: dev-pair stays a graph identifier and keeps getting edges
+    apply_retention(settings, 30, today="2024-03-10")
+    Importer(store, settings).run(_clicks(tmp_path / "mar.csv.gz", [
+        ("c6", "2024-03-02T10:00:00Z", 100, "dev-pair")]), mapping)
+    assert ("100", "2024-03", 1) in [(r["a"], r["p"], r["n"]) for r in store.read(uses).rows]
