@@ -193,7 +193,8 @@ ORDER BY affiliate"""
 
 #: identifiers (of the events loaded as ``ev``) that two or more affiliates use, over the whole
 #: event store: every period and network
-SHARED_SQL = """SELECT {col} AS dst FROM read_parquet(?, union_by_name = true)
+SHARED_SQL = """CREATE OR REPLACE TABLE shared AS
+SELECT {col} AS dst FROM read_parquet(?, union_by_name = true)
 WHERE {col} IN (SELECT {col} FROM ev)
 GROUP BY 1 HAVING count(DISTINCT network || ':' || affiliate) >= 2"""
 
@@ -272,7 +273,7 @@ def aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, networ
         for col in EDGES:
             if col in cols:
                 version = "max(ip_version)" if col == "ip_network" else "0"
-                con.execute(f"CREATE OR REPLACE TABLE shared AS {SHARED_SQL.format(col=col)}", [everything])
+                con.execute(SHARED_SQL.format(col=col), [everything])
                 edges[col] = con.execute(EDGE_SQL.format(col=col, version=version)).df()
     return _aggregate(store, writer, events, network, periods, beh, edges, out, t0)
 
