@@ -24,6 +24,9 @@ from graph.store.base import GraphStore  # noqa: E402
 
 CACHE = Path(os.environ.get("PARTNERGRAPH_BENCH_CACHE", ROOT / ".bench-cache"))
 RESULTS = ROOT / "docs" / "bench-results"
+#: Neo4j memory for benchmarks: docker-compose.yml's defaults (the tests' server has 1g / 256 MB)
+NEO4J_HEAP = os.environ.get("NEO4J_HEAP", "2g")
+NEO4J_PAGECACHE_MB = int(os.environ.get("NEO4J_PAGECACHE_MB", "1024"))
 
 
 def canonical(scale: str, seed: int = 7) -> Path:
@@ -59,7 +62,8 @@ def backends(names: list[str]) -> Iterator[list[tuple[str, GraphStore, Settings]
                 if not uri:
                     from tests.neo4j_server import start_server
 
-                    server = start_server(tmp / "neo4j")
+                    # the memory of docker-compose.yml's neo4j service (heap 2G, page cache 1G)
+                    server = start_server(tmp / "neo4j", heap=NEO4J_HEAP, pagecache_mb=NEO4J_PAGECACHE_MB)
                     cleanups.append(server.stop)
                     uri = server.uri
                 settings = load_settings(env={"PARTNERGRAPH_GRAPH_URI": uri}, home=tmp / "neo4j-home")

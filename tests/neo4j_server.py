@@ -36,6 +36,8 @@ READY = "PARTNERGRAPH-NEO4J READY "
 START_TIMEOUT = float(os.environ.get("PARTNERGRAPH_NEO4J_START_TIMEOUT", "120"))
 BUILD_TIMEOUT = 1800.0
 HEAP = os.environ.get("PARTNERGRAPH_NEO4J_HEAP", "1g")
+#: page cache of the test server (MB); benchmarks use the compose file's 1 GB
+PAGECACHE_MB = int(os.environ.get("PARTNERGRAPH_NEO4J_PAGECACHE_MB", "256"))
 
 
 class Neo4jServerUnavailable(RuntimeError):
@@ -114,7 +116,8 @@ def build(log: Path | None = None) -> None:
         raise Neo4jServerUnavailable(f"`mvn -q package` in tests/neo4j-server failed{where}")
 
 
-def java_command(home: Path, port: int = 0, *, heap: str = HEAP, auth: bool = False) -> list[str]:
+def java_command(home: Path, port: int = 0, *, heap: str = HEAP, auth: bool = False,
+                 pagecache_mb: int = PAGECACHE_MB) -> list[str]:
     java = shutil.which("java")
     if java is None:
         java_home = os.environ.get("JAVA_HOME")
@@ -131,7 +134,7 @@ def java_command(home: Path, port: int = 0, *, heap: str = HEAP, auth: bool = Fa
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
         "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", f"{JAR}{os.pathsep}{LIB}{os.sep}*",
-        MAIN, str(home), str(port), "--plugins", str(PLUGINS),
+        MAIN, str(home), str(port), "--plugins", str(PLUGINS), "--pagecache-mb", str(pagecache_mb),
     ]
     if auth:
         cmd.append("--auth")
@@ -139,7 +142,8 @@ def java_command(home: Path, port: int = 0, *, heap: str = HEAP, auth: bool = Fa
 
 
 def start_server(home: Path, port: int = 0, *, timeout: float = START_TIMEOUT,
-                 auth_password: str | None = None) -> RunningServer:
+                 auth_password: str | None = None, heap: str = HEAP,
+                 pagecache_mb: int = PAGECACHE_MB) -> RunningServer:
     """Start the test server with its database under ``home``; wait for the ready line.
 
     ``auth_password`` turns authentication on, with user ``neo4j`` and that password.
@@ -150,7 +154,7 @@ def start_server(home: Path, port: int = 0, *, timeout: float = START_TIMEOUT,
         raise Neo4jServerUnavailable("java is not installed (Neo4j 5.26 needs Java 17 or 21)")
     if not is_built():
         build(home / "mvn-package.log")
-    cmd = java_command(home / "db", port, auth=auth_password is not None)
+    cmd = java_command(home / "db", port, auth=auth_password is not None, heap=heap, pagecache_mb=pagecache_mb)
     log_path = home / "server.log"
     log = log_path.open("wb")
     env = dict(os.environ)

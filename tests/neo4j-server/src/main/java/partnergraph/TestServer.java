@@ -38,17 +38,19 @@ public final class TestServer {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: TestServer HOME [PORT] [--plugins DIR] [--auth]");
+            System.err.println("usage: TestServer HOME [PORT] [--plugins DIR] [--auth] [--pagecache-mb N]");
             System.exit(2);
         }
         Path home = Paths.get(args[0]).toAbsolutePath();
         int port = 0;
         Path plugins = defaultPluginDir();
         boolean auth = false;
+        long pagecacheMb = 256;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--plugins" -> plugins = Paths.get(args[++i]).toAbsolutePath();
                 case "--auth" -> auth = true;
+                case "--pagecache-mb" -> pagecacheMb = Long.parseLong(args[++i]);
                 default -> port = Integer.parseInt(args[i]);
             }
         }
@@ -63,7 +65,7 @@ public final class TestServer {
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                 .setConfig(GraphDatabaseSettings.auth_enabled, auth)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pagecacheMb))
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
                 .setConfig(GraphDatabaseSettings.procedure_unrestricted, List.of("apoc.*", "gds.*"))
                 .setConfig(GraphDatabaseSettings.procedure_allowlist, List.of("*"));
