@@ -6,8 +6,8 @@ crash converge. Identifiers are pseudonymised before they get here. Reads go thr
 
 The graph receives aggregates only (:func:`aggregate`): per affiliate and period (``YYYY-MM``),
 ``USED_DEVICE`` / ``SEEN_FROM`` edges with counts to the identifiers two or more affiliates
-share, and behaviour figures (clicks, distinct devices
-and networks, conversions, commission, empty-referrer and night shares, ...) kept in
+share, and behaviour figures (clicks, distinct devices and networks, conversions, commission,
+empty-referrer and night shares, ...) kept in
 ``events/aggregates/affiliate_period.parquet`` and, as versioned JSON, on the Affiliate node.
 The events of the periods are read into DuckDB once; the edges of those periods are deleted and
 created again (CREATE, grouped by affiliate, in statements of 50k rows), identifier nodes
@@ -253,10 +253,10 @@ def aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, networ
 
     Identifier nodes and edges are written for identifiers that two or more affiliates use (in
     any period or network of the event store, or that the graph already holds): those are what
-    links affiliates. An identifier of one affiliate only
-    (most devices: 88% of the ``medium`` generator's) links nobody; it stays in the event store
-    and counts in the affiliate's behaviour figures (``devices``, ``networks``). When a later
-    file makes it shared, its uses in earlier periods and other networks are written then.
+    links affiliates. An identifier of one affiliate only (most devices: 88% of the ``medium``
+    generator's) links nobody; it stays in the event store and counts in the affiliate's
+    behaviour figures (``devices``, ``networks``). When a later file makes it shared, its uses
+    in earlier periods and other networks are written then.
     """
     periods = sorted(set(periods))
     out: dict[str, int] = {}
@@ -296,12 +296,18 @@ def _aggregate(store: GraphStore, writer: GraphWriter, events: EventStore, netwo
         t1 = time.perf_counter()
         for i in range(0, len(ids), 2000):
             Q.write(store, Q.DELETE_PERIOD_EDGES, {"ids": ids[i:i + 2000], "periods": periods}, rel=rel)
-        agg = _linking(store, label, agg)
+        if agg.empty:
+            continue
+        # the uses of identifiers that link affiliates: shared in the event store, or already in
+        # the graph (shared with events that retention has dropped since)
+        have = _existing(store, label, agg["dst"].astype(str).unique().tolist())
+        agg = agg[agg["shared"].astype(bool) | agg["dst"].astype(str).isin(have)]
+        agg = agg.drop(columns="shared").reset_index(drop=True)
         if agg.empty:
             continue
         nodes_df = agg.groupby("dst", as_index=False)["version"].max()
         t2 = time.perf_counter()
-        out[f":{label}"], fresh = _identifier_nodes(store, writer, label, nodes_df)
+        out[f":{label}"], fresh = _identifier_nodes(store, writer, label, nodes_df, have)
         t3 = time.perf_counter()
         created = _period_edges(store, writer, rel, label, network, agg)
         backfilled = _backfill(store, writer, events, col, fresh, network, periods)
@@ -333,12 +339,13 @@ def _count(writer: GraphWriter, key: str, n: int) -> int:
     return n
 
 
-def _identifier_nodes(store: GraphStore, writer: GraphWriter, label: str, nodes: pd.DataFrame
-                      ) -> tuple[int, list[str]]:
+def _identifier_nodes(store: GraphStore, writer: GraphWriter, label: str, nodes: pd.DataFrame,
+                      have: set[str]) -> tuple[int, list[str]]:
     """The Device / IPNetwork nodes of the aggregates (same properties and provenance as
     ``GraphWriter.nodes``), sent as plain lists rather than one map per row: ids the graph has
-    are MERGEd (``last_seen``, ``run_id``), the others CREATEd (4x cheaper than MERGE on
-    FalkorDB, and most identifiers of a new file are new). Returns the count and the new ids."""
+    (``have``) are MERGEd (``last_seen``, ``run_id``), the others CREATEd (4x cheaper than
+    MERGE on FalkorDB, and most identifiers of a new file are new). Returns the count and the
+    new ids."""
     ids = nodes["dst"].astype(str).tolist()
     if label == "Device":
         rows: list[Any] = ids
@@ -346,7 +353,6 @@ def _identifier_nodes(store: GraphStore, writer: GraphWriter, label: str, nodes:
     else:
         rows = [[d, int(v)] for d, v in zip(ids, nodes["version"], strict=True)]
         merge, create = Q.MERGE_NETWORKS, Q.CREATE_NETWORKS
-    have = _existing(store, label, ids)
     known = np.fromiter((i in have for i in ids), dtype=bool, count=len(ids))
     n = 0
     for template, part in ((merge, [r for r, k in zip(rows, known, strict=True) if k]),
@@ -355,17 +361,6 @@ def _identifier_nodes(store: GraphStore, writer: GraphWriter, label: str, nodes:
             res = store.write(Q.render(template, label=label), {"rows": part[i:i + AGG_BATCH], **_prov(writer)})
             n += int(res.rows[0]["n"]) if res.rows else 0
     return _count(writer, f":{label}", n), [i for i, k in zip(ids, known, strict=True) if not k]
-
-
-def _linking(store: GraphStore, label: str, agg: pd.DataFrame) -> pd.DataFrame:
-    """The uses of identifiers that link affiliates: shared in the event store, or already in the
-    graph (shared with events that retention has dropped since)."""
-    if agg.empty:
-        return agg
-    solo = agg.loc[~agg["shared"].astype(bool), "dst"].astype(str).unique().tolist()
-    kept = _existing(store, label, solo) if solo else set()
-    keep = agg["shared"].astype(bool) | agg["dst"].astype(str).isin(kept)
-    return agg[keep].drop(columns="shared").reset_index(drop=True)
 
 
 def _backfill(store: GraphStore, writer: GraphWriter, events: EventStore, col: str, fresh: list[str],
