@@ -49,8 +49,20 @@ class Campaigns:
     fx: dict[str, np.ndarray]  # currency -> rate_to_EUR per month
 
 
-def run(cfg: ScaleConfig, p: Partners, b: Brands, t: Taxa, rng: np.random.Generator,
-        progress: bool = False) -> Campaigns:
+@dataclass
+class Pools:
+    """Each brand's hidden candidate pool, its affinity components and base selection logits."""
+
+    pools: list[np.ndarray]
+    comps: list[dict[str, np.ndarray]]
+    logits0: list[np.ndarray]
+    size_z: np.ndarray  # standardised log audience size per partner
+    vnorm: np.ndarray  # unit vertical vectors per partner
+
+
+def draw_pools(cfg: ScaleConfig, p: Partners, b: Brands, t: Taxa, rng: np.random.Generator) -> Pools:
+    """The first draws of :func:`run` (an evaluator replays them with a fresh generator to
+    compute what a perfectly informed ranker could reach: ``bench/linkpred_ceiling.py``)."""
     n = p.n
     pools: list[np.ndarray] = []
     logits0: list[np.ndarray] = []
@@ -75,6 +87,24 @@ def run(cfg: ScaleConfig, p: Partners, b: Brands, t: Taxa, rng: np.random.Genera
         pools.append(pool)
         comps.append(comp)
         logits0.append(1.1 * (a - a.mean()) / (a.std() + 1e-9) + 0.45 * size_z[pool])
+    return Pools(pools, comps, logits0, size_z, vnorm)
+
+
+def selection_logits(dp: Pools, bi: int, pop: np.ndarray, good_prof: np.ndarray) -> np.ndarray:
+    """Brand ``bi``'s logits over its pool, given partner popularity (campaigns so far) and its
+    profile of good past partners (before the boost or penalty of its own past partners)."""
+    pool = dp.pools[bi]
+    lg = dp.logits0[bi] + 0.5 * np.log1p(pop[pool])
+    if good_prof.any():
+        lg = lg + 1.2 * (dp.vnorm[pool] @ (good_prof / np.linalg.norm(good_prof)))
+    return lg
+
+
+def run(cfg: ScaleConfig, p: Partners, b: Brands, t: Taxa, rng: np.random.Generator,
+        progress: bool = False) -> Campaigns:
+    n = p.n
+    dp = draw_pools(cfg, p, b, t, rng)
+    pools, comps = dp.pools, dp.comps
     pop = np.zeros(n)
     good_prof = np.zeros((b.n, p.vvec.shape[1]))
     past: list[dict[int, float]] = [{} for _ in range(b.n)]  # partner -> best roi
@@ -107,10 +137,7 @@ def run(cfg: ScaleConfig, p: Partners, b: Brands, t: Taxa, rng: np.random.Genera
                 k = int(np.clip(np.round(rng.lognormal(np.log(cfg.partners_per_campaign), 0.6)
                                          * (b.budget[bi] / 4000) ** 0.25), 1, 60))
                 k = min(k, len(pool))
-                lg = logits0[bi] + 0.5 * np.log1p(pop[pool])
-                gp = good_prof[bi]
-                if gp.any():
-                    lg = lg + 1.2 * (vnorm[pool] @ (gp / np.linalg.norm(gp)))
+                lg = selection_logits(dp, bi, pop, good_prof[bi])
                 if past[bi]:
                     pp = np.fromiter(past[bi].keys(), np.int64)
                     roi = np.fromiter(past[bi].values(), float)
