@@ -47,6 +47,7 @@ from gnn.baselines import (
     CASCADE_TOP,
     GBM_CHECK_EVERY,
     GBM_MAX_ROUNDS,
+    GBM_PARAMS,
     HEURISTICS,
     GBMRanker,
     GBMRegressor,
@@ -64,6 +65,8 @@ from gnn.data import (
 from gnn.features import BRAND_CHUNK, HYBRID_FEATURES, PAIR_FEATURES, PairContext
 from gnn.metrics import RankingAccumulator, regression_metrics
 from gnn.split import (
+    GBM_RANDOM_PER_POSITIVE,
+    HARD_PER_POSITIVE,
     TemporalSplit,
     Window,
     sample_negatives,
@@ -142,7 +145,7 @@ class Rows:
 
 def window_rows(cache: SnapshotCache, w: Window, seed: int) -> tuple[np.ndarray, ...]:
     """(X, y, b, p, roi, cvr) of one training window: its positives, and per positive
-    :data:`gnn.split.RANDOM_PER_POSITIVE` random and :data:`gnn.split.HARD_PER_POSITIVE` hard
+    :data:`gnn.split.GBM_RANDOM_PER_POSITIVE` random and :data:`gnn.split.HARD_PER_POSITIVE` hard
     negatives (sharing a topic with the positive, never partnered). Cached and seeded per
     window, so every stage sees the same rows.
 
@@ -156,7 +159,8 @@ def window_rows(cache: SnapshotCache, w: Window, seed: int) -> tuple[np.ndarray,
         rng = np.random.default_rng([seed, w.start_day, w.end_day])
         s = cache.snap(w.start_day)
         posm = w.positives_matrix(t.num_brands, t.num_partners)
-        nb, npp, _ = sample_negatives(s.known, posm, w.pos_b, w.pos_p, cache.share, rng)
+        nb, npp, _ = sample_negatives(s.known, posm, w.pos_b, w.pos_p, cache.share, rng,
+                                      rand=GBM_RANDOM_PER_POSITIVE)
         b = np.concatenate([w.pos_b, nb])
         p = np.concatenate([w.pos_p, npp])
         order = np.argsort(b, kind="stable")  # one contiguous list per brand
@@ -797,7 +801,7 @@ def train_linkpred(store: GraphStore, settings: Settings, *, seed: int = 7, prog
     params = {
         "gnn": cfg.to_dict(), "gnn_epochs": frozen.gnn_epochs, "gbm_rounds": frozen.rounds, "seed": seed,
         "pair_features": list(PAIR_FEATURES), "hybrid_features": list(HYBRID_FEATURES),
-        "select_metric": list(SELECT_BLEND),
+        **_gbm_config(), "select_metric": list(SELECT_BLEND),
         "windows": {"selection": len(wa), "test": n_test_windows, "production": n_prod_windows},
     }
     return _finish(store, settings, tables, cache, mc, frozen, split, metrics, params, timings, t_start)
@@ -819,13 +823,20 @@ def _finish(store: GraphStore, settings: Settings, tables: GraphTables, cache: S
     return outcome
 
 
+def _gbm_config() -> dict[str, Any]:
+    """The GBM's training configuration as an artefact records it (a refit reuses an evaluated
+    configuration only when this is unchanged)."""
+    return {"gbm_params": {k: v for k, v in GBM_PARAMS.items() if k not in ("verbose", "num_threads")},
+            "gbm_negatives": {"random": GBM_RANDOM_PER_POSITIVE, "hard": HARD_PER_POSITIVE}}
+
+
 #: A weekly refit reuses the configuration of the last evaluated run while it is this recent.
 FROZEN_MAX_AGE_DAYS = 90.0
 
 
 def frozen_from(meta: ModelMeta | None) -> tuple[Frozen, dict[str, Any]] | None:
     """The frozen configuration of an artefact, when a refit can reuse it: same pair features,
-    same GNN configuration fields, selected on validation at most :data:`FROZEN_MAX_AGE_DAYS`
+    same GBM parameters and negatives, same GNN configuration fields, selected on validation at most :data:`FROZEN_MAX_AGE_DAYS`
     ago. Returns (frozen, evaluation record) or ``None``."""
     from dataclasses import fields
     from datetime import UTC, datetime
@@ -843,6 +854,8 @@ def frozen_from(meta: ModelMeta | None) -> tuple[Frozen, dict[str, Any]] | None:
     except ValueError:
         return None
     ok = (p.get("pair_features") == list(PAIR_FEATURES) and p.get("hybrid_features") == list(HYBRID_FEATURES)
+          and p.get("gbm_params") == _gbm_config()["gbm_params"]
+          and p.get("gbm_negatives") == _gbm_config()["gbm_negatives"]
           and isinstance(p.get("gnn"), dict) and set(p["gnn"]) == {f.name for f in fields(GNNConfig)}
           and int(p.get("gnn_epochs") or 0) > 0 and meta.shipped in CANDIDATES and age <= FROZEN_MAX_AGE_DAYS)
     if not ok:
@@ -888,7 +901,8 @@ def refresh_linkpred(store: GraphStore, settings: Settings, previous: TrainOutco
     metrics.update({"split": split.describe(), "counts": _counts(tables, val, test), "evaluation": record,
                     "evaluated_split": old.get("split")})
     params = {k: previous.meta.params.get(k) for k in ("gnn", "gnn_epochs", "gbm_rounds", "pair_features",
-                                                        "hybrid_features", "select_metric")}
+                                                        "hybrid_features", "gbm_params", "gbm_negatives",
+                                                        "select_metric")}
     params.update({"seed": seed, "windows": {"production": n_prod_windows}, "frozen_from": record["run"]})
     return _finish(store, settings, tables, cache, mc, frozen, split, metrics, params, timings, t_start)
 

@@ -124,4 +124,12 @@ def test_weekly_refit_reuses_the_evaluated_configuration(store: GraphStore, tmp_
     from gnn.ranker import ModelMeta
 
     assert frozen_from(ModelMeta(**doc)) is None
+    # nor one evaluated with other GBM parameters or negatives (an artefact of an older version)
+    doc = json.loads((again.path / "meta.json").read_text())
+    assert frozen_from(ModelMeta(**doc)) is not None
+    doc["params"]["gbm_negatives"]["random"] += 1
+    assert frozen_from(ModelMeta(**doc)) is None
+    doc = json.loads((again.path / "meta.json").read_text())
+    del doc["params"]["gbm_params"]
+    assert frozen_from(ModelMeta(**doc)) is None
     assert frozen_from(None) is None
