@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gnn.split import TEST_MONTHS, VALID_MONTHS  # noqa: E402
 from graph.generator import campaigns as gc  # noqa: E402
 from graph.generator import entities  # noqa: E402
-from graph.generator.config import check_params  # noqa: E402
+from graph.generator.config import ScaleConfig, check_params  # noqa: E402
 
 TERMS = ("topic", "fine_topic", "audience", "country", "quality")
 K = 20
@@ -78,7 +78,7 @@ def _pool_prior(vertical: np.ndarray, pref: np.ndarray, pool_size: int) -> np.nd
     return np.log(np.where(in_cand, k / n_cand + (1 - k / n_cand) * rest, rest))
 
 
-def evaluate(cfg: object, p: entities.Partners, b: entities.Brands, t: entities.Taxa, dp: gc.Pools,
+def evaluate(cfg: ScaleConfig, p: entities.Partners, b: entities.Brands, t: entities.Taxa, dp: gc.Pools,
              c: gc.Campaigns, start: int, end: int) -> dict[str, float]:
     pop, good = state_at(c, p, b.n, start)
     first: dict[tuple[int, int], int] = {}
@@ -92,7 +92,7 @@ def evaluate(cfg: object, p: entities.Partners, b: entities.Brands, t: entities.
         elif m < end:
             pos.append(pp)
     vert = p.vertical
-    pool_size = cfg.candidate_pool  # type: ignore[attr-defined]
+    pool_size = cfg.candidate_pool
     recalls: dict[str, list[float]] = {}
     for bi, (known, pos) in sorted(by_brand.items()):
         if not pos:

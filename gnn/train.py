@@ -836,8 +836,8 @@ FROZEN_MAX_AGE_DAYS = 90.0
 
 def frozen_from(meta: ModelMeta | None) -> tuple[Frozen, dict[str, Any]] | None:
     """The frozen configuration of an artefact, when a refit can reuse it: same pair features,
-    same GBM parameters and negatives, same GNN configuration fields, selected on validation at most :data:`FROZEN_MAX_AGE_DAYS`
-    ago. Returns (frozen, evaluation record) or ``None``."""
+    same GBM parameters and negatives, same GNN configuration fields, selected on validation at
+    most :data:`FROZEN_MAX_AGE_DAYS` ago. Returns (frozen, evaluation record) or ``None``."""
     from dataclasses import fields
     from datetime import UTC, datetime
 
@@ -854,8 +854,7 @@ def frozen_from(meta: ModelMeta | None) -> tuple[Frozen, dict[str, Any]] | None:
     except ValueError:
         return None
     ok = (p.get("pair_features") == list(PAIR_FEATURES) and p.get("hybrid_features") == list(HYBRID_FEATURES)
-          and p.get("gbm_params") == _gbm_config()["gbm_params"]
-          and p.get("gbm_negatives") == _gbm_config()["gbm_negatives"]
+          and all(p.get(k) == v for k, v in _gbm_config().items())
           and isinstance(p.get("gnn"), dict) and set(p["gnn"]) == {f.name for f in fields(GNNConfig)}
           and int(p.get("gnn_epochs") or 0) > 0 and meta.shipped in CANDIDATES and age <= FROZEN_MAX_AGE_DAYS)
     if not ok:
