@@ -169,6 +169,31 @@ def test_snapshot_without_append_only_file_is_loaded(settings: Settings) -> None
         store.close()
 
 
+def test_close_stops_the_server_when_other_threads_used_the_store(settings: Settings) -> None:
+    """An app serves requests from several threads, each with its own pooled connection; closing
+    the store must still stop the embedded server (it used to outlive the test session)."""
+    import threading
+
+    import psutil
+
+    store = FalkorStore.open(settings)
+    pid = _server_pid(store)
+    pool = store._db.client.connection_pool
+    held = [pool.get_connection("PING") for _ in range(2)]  # connections other threads still hold
+    threads = [threading.Thread(target=_count, args=(store,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert int(store._db.client.info("clients")["connected_clients"]) >= 3
+    store.close()
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the embedded server outlived close()"
+        time.sleep(0.1)
+    del held
+
+
 def test_close_is_fast(settings: Settings) -> None:
     store = FalkorStore.open(settings)
     store.upsert_nodes("Publisher", [{"id": "p1"}])

