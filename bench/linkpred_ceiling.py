@@ -32,17 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gnn.split import TEST_MONTHS, VALID_MONTHS  # noqa: E402
 from graph.generator import campaigns as gc  # noqa: E402
-from graph.generator import entities  # noqa: E402
+from graph.generator import entities, stage_generators  # noqa: E402
 from graph.generator.config import ScaleConfig, check_params  # noqa: E402
 
 TERMS = ("topic", "fine_topic", "audience", "country", "quality")
 K = 20
-
-
-def _generators(seed: int) -> list[np.random.Generator]:
-    """The generator's per-stage random generators, fresh (as ``graph.generator.generate``)."""
-    ss = np.random.SeedSequence([seed, 0x9A27])
-    return [np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(8)]
 
 
 def state_at(c: gc.Campaigns, p: entities.Partners, n_brands: int, month: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,9 +65,9 @@ def _pool_prior(vertical: np.ndarray, pref: np.ndarray, pool_size: int) -> np.nd
     n = len(vertical)
     if n <= pool_size:
         return np.zeros(n)
-    in_cand = np.isin(vertical, np.argsort(-pref)[:3])
+    in_cand = np.isin(vertical, np.argsort(-pref)[:gc.POOL_VERTICALS])
     n_cand = max(int(in_cand.sum()), 1)
-    k = min(n_cand, pool_size * 3 // 4)
+    k = min(n_cand, gc.vertical_quota(pool_size))
     rest = (pool_size - k) / n
     return np.log(np.where(in_cand, k / n_cand + (1 - k / n_cand) * rest, rest))
 
@@ -103,12 +97,13 @@ def evaluate(cfg: ScaleConfig, p: entities.Partners, b: entities.Brands, t: enti
         scores["pool_and_latents"] = full
         comp = entities.affinity_components(p, b, bi, np.arange(p.n), t)
         ref = dp.comps[bi]["total"]
-        scale = 1.1 / (ref.std() + 1e-9)
+        scale = gc.AFFINITY_SCALE / (ref.std() + 1e-9)
         terms = {k: scale * entities.WEIGHTS[k] * comp[k] for k in TERMS}
-        terms["size"] = 0.45 * dp.size_z
-        terms["popularity"] = 0.5 * np.log1p(pop)
+        terms["size"] = gc.SIZE_WEIGHT * dp.size_z
+        terms["popularity"] = gc.POPULARITY_WEIGHT * np.log1p(pop)
         g = good[bi]
-        terms["good_partners"] = 1.2 * (dp.vnorm @ (g / np.linalg.norm(g))) if g.any() else np.zeros(p.n)
+        terms["good_partners"] = (gc.GOOD_PROFILE_WEIGHT * (dp.vnorm @ (g / np.linalg.norm(g))) if g.any()
+                                  else np.zeros(p.n))
         terms["pool_prior"] = _pool_prior(vert, b.pref[bi], pool_size)
         total = np.sum(list(terms.values()), axis=0)
         scores["latents"] = total
@@ -134,11 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     cfg = check_params(a.scale, a.seed)
-    rngs = _generators(a.seed)
+    rngs = stage_generators(a.seed)
     t = entities.load_taxa()
     p = entities.make_partners(cfg, t, rngs[0])
     b = entities.make_brands(cfg, t, rngs[1])
-    dp = gc.draw_pools(cfg, p, b, t, _generators(a.seed)[2])  # the same first draws as run()
+    dp = gc.draw_pools(cfg, p, b, t, stage_generators(a.seed)[2])  # the same first draws as run()
     c = gc.run(cfg, p, b, t, rngs[2])
     end = cfg.months - cfg.test_months  # the last observable month (the rest is truth only)
     t2 = end - TEST_MONTHS

@@ -73,6 +73,13 @@ def _prepare(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
+def stage_generators(seed: int) -> list[np.random.Generator]:
+    """One fresh random generator per stage (entities, brands, campaigns, clicks, web, exports,
+    ...); an evaluator replaying a stage takes its generator from here."""
+    ss = np.random.SeedSequence([seed, 0x9A27])
+    return [np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(8)]
+
+
 def generate(scale: str, seed: int, out: Path, *, only: set[str] | None = None,
              progress: bool = True) -> Manifest:
     """Generate the ecosystem for ``scale`` and ``seed`` into ``out``; return the manifest.
@@ -89,8 +96,7 @@ def generate(scale: str, seed: int, out: Path, *, only: set[str] | None = None,
         parts.add("sites")
     out = Path(out)
     _prepare(out)
-    ss = np.random.SeedSequence([seed, 0x9A27])
-    rngs = [np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(8)]
+    rngs = stage_generators(seed)
     timings: dict[str, float] = {}
     bar: Any = None
     if progress:

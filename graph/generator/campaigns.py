@@ -49,6 +49,22 @@ class Campaigns:
     fx: dict[str, np.ndarray]  # currency -> rate_to_EUR per month
 
 
+#: Selection logits: standardised affinity x AFFINITY_SCALE + SIZE_WEIGHT x standardised log
+#: audience size + POPULARITY_WEIGHT x log1p(campaigns so far) + GOOD_PROFILE_WEIGHT x cosine to
+#: the brand's good past partners.
+AFFINITY_SCALE = 1.1
+SIZE_WEIGHT = 0.45
+POPULARITY_WEIGHT = 0.5
+GOOD_PROFILE_WEIGHT = 1.2
+#: A brand's pool: up to 3/4 of ``candidate_pool`` from its POOL_VERTICALS preferred verticals.
+POOL_VERTICALS = 3
+
+
+def vertical_quota(pool_size: int) -> int:
+    """How many of a pool's partners are drawn from the brand's preferred verticals (at most)."""
+    return pool_size * 3 // 4
+
+
 @dataclass
 class Pools:
     """Each brand's hidden candidate pool, its affinity components and base selection logits."""
@@ -74,9 +90,9 @@ def draw_pools(cfg: ScaleConfig, p: Partners, b: Brands, t: Taxa, rng: np.random
         if n <= cfg.candidate_pool:
             pool = np.arange(n)
         else:  # partners in the brand's preferred verticals, plus random others
-            top = np.argsort(-b.pref[bi])[:3]
+            top = np.argsort(-b.pref[bi])[:POOL_VERTICALS]
             cand = np.concatenate([by_vertical[int(v)] for v in top])
-            k = min(len(cand), cfg.candidate_pool * 3 // 4)
+            k = min(len(cand), vertical_quota(cfg.candidate_pool))
             cand = rng.choice(cand, size=k, replace=False)
             rest = rng.choice(n, size=cfg.candidate_pool - k, replace=False)
             pool = np.unique(np.concatenate([cand, rest]))
@@ -86,7 +102,7 @@ def draw_pools(cfg: ScaleConfig, p: Partners, b: Brands, t: Taxa, rng: np.random
         comp["total"] = a
         pools.append(pool)
         comps.append(comp)
-        logits0.append(1.1 * (a - a.mean()) / (a.std() + 1e-9) + 0.45 * size_z[pool])
+        logits0.append(AFFINITY_SCALE * (a - a.mean()) / (a.std() + 1e-9) + SIZE_WEIGHT * size_z[pool])
     return Pools(pools, comps, logits0, size_z, vnorm)
 
 
@@ -94,9 +110,9 @@ def selection_logits(dp: Pools, bi: int, pop: np.ndarray, good_prof: np.ndarray)
     """Brand ``bi``'s logits over its pool, given partner popularity (campaigns so far) and its
     profile of good past partners (before the boost or penalty of its own past partners)."""
     pool = dp.pools[bi]
-    lg = dp.logits0[bi] + 0.5 * np.log1p(pop[pool])
+    lg = dp.logits0[bi] + POPULARITY_WEIGHT * np.log1p(pop[pool])
     if good_prof.any():
-        lg = lg + 1.2 * (dp.vnorm[pool] @ (good_prof / np.linalg.norm(good_prof)))
+        lg = lg + GOOD_PROFILE_WEIGHT * (dp.vnorm[pool] @ (good_prof / np.linalg.norm(good_prof)))
     return lg
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from graph.generator import campaigns as gc
-from graph.generator import entities
+from graph.generator import entities, stage_generators
 from graph.generator.config import check_params
 
 
@@ -28,11 +28,11 @@ def _ceiling() -> ModuleType:
 def world() -> Any:
     ce = _ceiling()
     cfg = check_params("ci", 7)
-    rngs = ce._generators(7)
+    rngs = stage_generators(7)
     t = entities.load_taxa()
     p = entities.make_partners(cfg, t, rngs[0])
     b = entities.make_brands(cfg, t, rngs[1])
-    dp = gc.draw_pools(cfg, p, b, t, ce._generators(7)[2])
+    dp = gc.draw_pools(cfg, p, b, t, stage_generators(7)[2])
     c = gc.run(cfg, p, b, t, rngs[2])
     return ce, cfg, p, b, t, dp, c
 
