@@ -146,7 +146,7 @@ def test_row_cap_and_truncation(empty: Neo4jStore) -> None:
 
 def test_timeout(empty: Neo4jStore) -> None:
     with pytest.raises(QueryTimeout):
-        empty.guarded_read("UNWIND range(1, 100000000) AS x WITH x WHERE x % 7 = 3 "
+        empty.guarded_read("UNWIND range(1, 1000000000) AS x WITH x WHERE x % 7 = 3 "
                            "RETURN sum(x) AS s", timeout=0.5)
     with pytest.raises(QueryTimeout):
         empty.read("CALL apoc.util.sleep(5000) RETURN 1", timeout=0.5)

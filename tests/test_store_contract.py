@@ -163,8 +163,10 @@ def test_row_cap_sets_truncated(store: GraphStore) -> None:
 
 
 def test_slow_query_times_out(store: GraphStore) -> None:
+    # Neo4j marks a timed-out transaction from a monitor that wakes every 2 s, so the query must
+    # run well past that (400M rows, about 15 s uncancelled) or a fast run can finish first.
     slow = (
-        "UNWIND range(1, 5000) AS a UNWIND range(1, 5000) AS b "
+        "UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b "
         "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(*) AS n"
     )
     with pytest.raises(QueryTimeout):
