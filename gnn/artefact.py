@@ -348,6 +348,10 @@ def load_artefact(folder: Path) -> TrainOutcome:
         raise SchemaVersionError(
             f"model {meta.version} was trained for graph schema v{meta.schema_version}, this is v{SCHEMA_VERSION}",
             hint="retrain it: partnergraph train")
+    if meta.params.get("pair_features") != list(PAIR_FEATURES):
+        raise InputError(f"model {meta.version} was trained on another set of pair features "
+                         f"({len(meta.params.get('pair_features') or [])}, this version has {len(PAIR_FEATURES)})",
+                         hint="retrain it: partnergraph train")
     tables = read_tables(folder / "tables")
     sd = json.loads((folder / "space.json").read_text())
     tx = np.load(folder / "text.npz")

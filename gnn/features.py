@@ -23,7 +23,10 @@ import scipy.sparse as sp
 
 from gnn.data import GraphTables, Snapshot
 
-#: The GBM's pair features, in column order (``gnn_*`` only in the hybrid).
+#: The GBM's pair features, in column order (``gnn_*`` only in the hybrid). ``z_*`` are linear
+#: profile features standardised within each brand, over every partner (a brand's campaigns pick
+#: the partners that fit it best *relative to its other candidates*); ``collab_root_cos`` compares
+#: the brand's topic roots with those of the brands each partner worked with.
 PAIR_FEATURES = (
     "pop", "pop_recent", "cn_brand", "cn_topic", "aa_brand", "aa_topic", "cf_cosine",
     "topic_cos", "root_cos", "good_root_cos", "audience_cos", "cat_topic_cos", "cat_cf", "text_cos", "text_profile_cos",
@@ -32,8 +35,12 @@ PAIR_FEATURES = (
     "p_hist_log_roi", "p_hist_cvr", "p_hist_impressions", "p_hist_campaigns", "p_months_since_last",
     "p_never_active", "p_is_influencer", "p_brand_safety", "p_has_site", "p_n_topics", "p_n_articles",
     "b_degree", "b_hist_log_roi", "b_recent_campaigns", "b_hist_cvr",
+    "z_topic", "z_root", "z_good_root", "z_text_profile", "z_country", "z_audience", "collab_root_cos",
 )
 HYBRID_FEATURES = ("gnn_score", "gnn_roi")
+#: Each ``z_*`` feature and the linear profile feature it standardises.
+_Z_OF = {"z_topic": "topic_cos", "z_root": "root_cos", "z_good_root": "good_root_cos",
+         "z_text_profile": "text_profile_cos", "z_country": "country_share", "z_audience": "audience_cos"}
 BRAND_CHUNK = 64
 TEXT_LOW = 64
 
@@ -77,6 +84,7 @@ class PairContext:
     Rn: sp.csr_matrix  # P x K row-normalised tier-1 topic roots of partners
     brand_root: np.ndarray  # B x K root profile of the brand's known partners
     good_root: np.ndarray  # B x K root profile of the brand's good partners
+    collab_root: np.ndarray  # P x K root profile of the brands each partner worked with
     _pair_aux: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -103,11 +111,28 @@ class PairContext:
         lang_share = _share(A, pl, len(lcodes))
         infl = t.partner_static["is_influencer"].to_numpy(np.float32)
         infl_share = np.asarray(A @ infl).ravel() / np.maximum(deg_b, 1)
+        brand_root = _norm_rows(_dense(A @ R))
         return cls(t, s, A, T, U, Xp, Xb, brand_topic, brand_aud, cat_topic, cat_sim.tocsr(), good,
                    1.0 / np.log(np.maximum(deg_b, 2.0)), 1.0 / np.log(np.maximum(deg_t, 2.0)),
                    pc, pl, bc, country_share, lang_share, infl_share,
-                   st["Tn"], st["Un"], _norm_sparse(A), st["Xlow"], st["Rn"], _norm_rows(_dense(A @ R)),
-                   _norm_rows(_dense(good @ R)))
+                   st["Tn"], st["Un"], _norm_sparse(A), st["Xlow"], st["Rn"], brand_root,
+                   _norm_rows(_dense(good @ R)), _norm_rows(_dense(A.T @ brand_root)).astype(np.float32))
+
+    def zmoments(self, b: np.ndarray, prof: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Mean and standard deviation over all partners of each linear profile feature, per
+        brand of ``b``: each feature is ``profile_b . M_p``, so both follow from the first two
+        moments of ``M`` (``prof``: the brands' text profiles)."""
+        mo = _static(self.t)["moments"]
+        out = {}
+        for name, profile, key in (("z_topic", self.brand_topic[b], "Tn"), ("z_root", self.brand_root[b], "Rn"),
+                                   ("z_good_root", self.good_root[b], "Rn"),
+                                   ("z_text_profile", prof, "Xp"), ("z_country", self.country_share[b], "C"),
+                                   ("z_audience", self.brand_aud[b], "Un")):
+            mu, S = mo[key]
+            m = profile @ mu
+            v = np.einsum("ij,jk,ik->i", profile, S, profile) - m * m
+            out[name] = (m.astype(np.float32), np.sqrt(np.maximum(v, 1e-12)).astype(np.float32))
+        return out
 
     # ---- heuristic blocks (also the baselines)
 
@@ -179,7 +204,10 @@ class PairContext:
                                    self.infl_share[brands][:, None], 1.0 - self.infl_share[brands][:, None]),
             "same_country": (self.brand_country_codes[brands][:, None] == self.partner_country_codes[None, :]),
             "links_to_known": links_known,
+            "collab_root_cos": self.brand_root[brands] @ self.collab_root.T,
         }
+        for name, (m, sd) in self.zmoments(brands, prof).items():
+            cols[name] = (cols[_Z_OF[name]] - m[:, None]) / sd[:, None]
         for name, col in (("p_hist_log_roi", "hist_log_roi"), ("p_hist_cvr", "hist_cvr"),
                           ("p_hist_impressions", "hist_impressions"), ("p_hist_campaigns", "hist_campaigns"),
                           ("p_months_since_last", "months_since_last"), ("p_never_active", "never_active"),
@@ -214,7 +242,7 @@ class PairContext:
 
     def _aux(self) -> dict[str, Any]:
         """Matrices the pairwise path reuses across calls (per snapshot)."""
-        if not self._pair_aux:
+        if "At" not in self._pair_aux:
             At = self.A.T.tocsr()  # P x B: brands of each partner
             self._pair_aux.update({
                 "At": At, "Ant": self.An.T.tocsr().astype(np.float32), "T": self.T.tocsr(),
@@ -269,7 +297,10 @@ class PairContext:
             "type_share": np.where(infl, self.infl_share[b], 1.0 - self.infl_share[b]),
             "same_country": self.brand_country_codes[b] == self.partner_country_codes[p],
             "links_to_known": links_known,
+            "collab_root_cos": _row_dot(self.brand_root[b], self.collab_root[p]),
         }
+        for name, (m, sd) in self.zmoments(ub, prof).items():
+            cols[name] = (cols[_Z_OF[name]] - m[inv]) / sd[inv]
         for name, col in _PARTNER_COLS:
             v = pn[col].to_numpy(np.float32)[p]
             cols[name] = np.log1p(v) if col in _LOG_COLS else v
@@ -337,7 +368,20 @@ def _static(t: GraphTables) -> dict[str, Any]:
             "country_codes": _codes(t.partner_country, t.brand_country),
             "language_codes": _codes(t.partner_language, np.array([], dtype=object)),
         }
+        st = t.memo["pair_static"]
+        codes, pc, _ = st["country_codes"]
+        country = sp.csr_matrix((np.ones(len(pc), np.float32), (np.arange(len(pc)), pc)),
+                                shape=(len(pc), max(len(codes), 1)))  # one-hot partner countries
+        st["moments"] = {k: _moments(country if k == "C" else st[k]) for k in ("Tn", "Rn", "Xp", "Un", "C")}
     return dict(t.memo["pair_static"])
+
+
+def _moments(M: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and second-moment matrix ``M.T M / n`` of a ``[n, K]`` matrix."""
+    n = max(M.shape[0], 1)
+    mu = np.asarray(M.mean(axis=0)).ravel().astype(np.float64)
+    S = _dense(M.T @ M).astype(np.float64) / n
+    return mu, S
 
 
 def chunks_by_brand(b: np.ndarray, size: int = BRAND_CHUNK) -> Iterator[tuple[np.ndarray, np.ndarray]]:

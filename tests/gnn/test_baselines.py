@@ -56,6 +56,18 @@ def test_pair_feature_block_matches_pairs(ctx: PairContext) -> None:
     assert set(HEURISTICS) >= {"popularity", "common_neighbours", "adamic_adar", "text_cosine"}
 
 
+def test_z_features_are_standardised_within_each_brand(ctx: PairContext) -> None:
+    blk = ctx.block(np.array([0, 1]))
+    for name, src in (("z_topic", "topic_cos"), ("z_country", "country_share"), ("z_text_profile", "text_profile_cos")):
+        z, raw = blk[:, :, PAIR_FEATURES.index(name)], blk[:, :, PAIR_FEATURES.index(src)]
+        for b in (0, 1):
+            if raw[b].std() > 1e-6:  # computed from moments, equal to the direct standardisation
+                assert np.allclose(z[b], (raw[b] - raw[b].mean()) / raw[b].std(), atol=1e-4), name
+    # b1 works with p0 and p1, whose brands are b0 and b1: every partner with brands scores > 0
+    c = blk[1, :, PAIR_FEATURES.index("collab_root_cos")]
+    assert c[0] > 0 and c[1] > 0 and c[2] == c[3] == 0.0
+
+
 def test_gbm_learns_a_separable_signal() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 3)).astype(np.float32)

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from gnn.discover_data import HISTORY_COLUMNS
-from gnn.explain import ExplainContext, best_partners, explain, similar_brands
+from gnn.explain import FEATURE_WORDS, ExplainContext, best_partners, explain, similar_brands
+from gnn.features import HYBRID_FEATURES, PAIR_FEATURES
 
 
 def _hist(rows: list[tuple[str, str, str, float, float]]) -> pd.DataFrame:
@@ -101,3 +102,8 @@ def test_similar_brands_prefer_the_same_category() -> None:
     v = {"A": np.array([1.0, 0.0]), "B": np.array([0.9, 0.1]), "C": np.array([0.0, 1.0]), "D": np.array([0.7, 0.7])}
     out = similar_brands(["A"], ["A", "B", "C", "D"], v, {"A": {"cat1"}, "C": {"cat1"}}, n=2)
     assert out == {"A": ["C", "B"]}  # same category first, then the closest vector
+
+
+def test_every_ranker_feature_has_words_for_a_manager() -> None:
+    # a reason is worded from the GBM's strongest features; an unnamed one would show as "z root"
+    assert [f for f in PAIR_FEATURES + HYBRID_FEATURES if f not in FEATURE_WORDS] == []

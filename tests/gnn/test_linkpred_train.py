@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graph.errors import SchemaVersionError
+from graph.errors import InputError, SchemaVersionError
 from graph.settings import load_settings
 from graph.store.base import GraphStore
 
@@ -95,6 +95,11 @@ def test_train_artefact_ranker_reload_and_schema_refusal(store: GraphStore, tmp_
     doc["schema_version"] = 999
     meta_path.write_text(json.dumps(doc))
     with pytest.raises(SchemaVersionError, match="schema v999"):
+        load_linkpred(settings)
+    # ... and so is one trained on another set of pair features (a model of an older version)
+    doc["schema_version"], doc["params"]["pair_features"] = again.meta.schema_version, doc["params"]["pair_features"][:-1]
+    meta_path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="another set of pair features"):
         load_linkpred(settings)
     shutil.rmtree(settings.home / "models")
     assert load_linkpred(settings) is None
