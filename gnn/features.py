@@ -38,9 +38,11 @@ PAIR_FEATURES = (
     "z_topic", "z_root", "z_good_root", "z_text_profile", "z_country", "z_audience", "collab_root_cos",
 )
 HYBRID_FEATURES = ("gnn_score", "gnn_roi")
-#: Each ``z_*`` feature and the linear profile feature it standardises.
-_Z_OF = {"z_topic": "topic_cos", "z_root": "root_cos", "z_good_root": "good_root_cos",
-         "z_text_profile": "text_profile_cos", "z_country": "country_share", "z_audience": "audience_cos"}
+#: Each ``z_*`` feature: the linear profile feature it standardises, the brand profile
+#: (a :class:`PairContext` field; ``None``: the brand's text profile) and the partner matrix.
+_Z = {"z_topic": ("topic_cos", "brand_topic", "Tn"), "z_root": ("root_cos", "brand_root", "Rn"),
+      "z_good_root": ("good_root_cos", "good_root", "Rn"), "z_text_profile": ("text_profile_cos", None, "Xp"),
+      "z_country": ("country_share", "country_share", "C"), "z_audience": ("audience_cos", "brand_aud", "Un")}
 BRAND_CHUNK = 64
 TEXT_LOW = 64
 
@@ -118,21 +120,22 @@ class PairContext:
                    st["Tn"], st["Un"], _norm_sparse(A), st["Xlow"], st["Rn"], brand_root,
                    _norm_rows(_dense(good @ R)), _norm_rows(_dense(A.T @ brand_root)).astype(np.float32))
 
-    def zmoments(self, b: np.ndarray, prof: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Mean and standard deviation over all partners of each linear profile feature, per
-        brand of ``b``: each feature is ``profile_b . M_p``, so both follow from the first two
-        moments of ``M`` (``prof``: the brands' text profiles)."""
-        mo = _static(self.t)["moments"]
-        out = {}
-        for name, profile, key in (("z_topic", self.brand_topic[b], "Tn"), ("z_root", self.brand_root[b], "Rn"),
-                                   ("z_good_root", self.good_root[b], "Rn"),
-                                   ("z_text_profile", prof, "Xp"), ("z_country", self.country_share[b], "C"),
-                                   ("z_audience", self.brand_aud[b], "Un")):
-            mu, S = mo[key]
-            m = profile @ mu
-            v = np.einsum("ij,jk,ik->i", profile, S, profile) - m * m
-            out[name] = (m.astype(np.float32), np.sqrt(np.maximum(v, 1e-12)).astype(np.float32))
-        return out
+    def zmoments(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Mean and standard deviation over all partners of each linear profile feature of
+        :data:`_Z`, per brand (``[B]`` each; once per snapshot). Each feature is
+        ``profile_b . M_p``, so both follow from the first two moments of ``M``."""
+        if "zmoments" not in self._pair_aux:
+            mo = _static(self.t)["moments"]
+            text_profile = _norm_rows(_dense(self.A @ self.Xp))
+            out = {}
+            for name, (_, attr, key) in _Z.items():
+                profile = (text_profile if attr is None else getattr(self, attr)).astype(np.float64)
+                mu, S = mo[key]
+                m = profile @ mu
+                v = np.einsum("ij,ij->i", profile @ S, profile) - m * m
+                out[name] = (m.astype(np.float32), np.sqrt(np.maximum(v, 1e-12)).astype(np.float32))
+            self._pair_aux["zmoments"] = out
+        return self._pair_aux["zmoments"]
 
     # ---- heuristic blocks (also the baselines)
 
@@ -206,8 +209,8 @@ class PairContext:
             "links_to_known": links_known,
             "collab_root_cos": self.brand_root[brands] @ self.collab_root.T,
         }
-        for name, (m, sd) in self.zmoments(brands, prof).items():
-            cols[name] = (cols[_Z_OF[name]] - m[:, None]) / sd[:, None]
+        for name, (m, sd) in self.zmoments().items():
+            cols[name] = (cols[_Z[name][0]] - m[brands][:, None]) / sd[brands][:, None]
         for name, col in (("p_hist_log_roi", "hist_log_roi"), ("p_hist_cvr", "hist_cvr"),
                           ("p_hist_impressions", "hist_impressions"), ("p_hist_campaigns", "hist_campaigns"),
                           ("p_months_since_last", "months_since_last"), ("p_never_active", "never_active"),
@@ -299,8 +302,8 @@ class PairContext:
             "links_to_known": links_known,
             "collab_root_cos": _row_dot(self.brand_root[b], self.collab_root[p]),
         }
-        for name, (m, sd) in self.zmoments(ub, prof).items():
-            cols[name] = (cols[_Z_OF[name]] - m[inv]) / sd[inv]
+        for name, (m, sd) in self.zmoments().items():
+            cols[name] = (cols[_Z[name][0]] - m[b]) / sd[b]
         for name, col in _PARTNER_COLS:
             v = pn[col].to_numpy(np.float32)[p]
             cols[name] = np.log1p(v) if col in _LOG_COLS else v
@@ -372,7 +375,7 @@ def _static(t: GraphTables) -> dict[str, Any]:
         codes, pc, _ = st["country_codes"]
         country = sp.csr_matrix((np.ones(len(pc), np.float32), (np.arange(len(pc)), pc)),
                                 shape=(len(pc), max(len(codes), 1)))  # one-hot partner countries
-        st["moments"] = {k: _moments(country if k == "C" else st[k]) for k in ("Tn", "Rn", "Xp", "Un", "C")}
+        st["moments"] = {k: _moments(country if k == "C" else st[k]) for k in {key for _, _, key in _Z.values()}}
     return dict(t.memo["pair_static"])
 
 
