@@ -107,10 +107,10 @@ class PairContext:
         cat_sim = sp.diags(1.0 / np.maximum(rs, 1e-9)) @ cat_sim
         cat_topic = _norm_rows(_dense(cat_sim @ (A @ T)))
         good = (s.good > 0).astype(np.float32).tocsr()
-        codes, pc, bc = st["country_codes"]
-        lcodes, pl, _ = st["language_codes"]
-        country_share = _share(A, pc, len(codes))
-        lang_share = _share(A, pl, len(lcodes))
+        _, pc, bc = st["country_codes"]
+        _, pl, _ = st["language_codes"]
+        country_share = _share(A, st["C"])
+        lang_share = _share(A, st["L"])
         infl = t.partner_static["is_influencer"].to_numpy(np.float32)
         infl_share = np.asarray(A @ infl).ravel() / np.maximum(deg_b, 1)
         brand_root = _norm_rows(_dense(A @ R))
@@ -373,9 +373,9 @@ def _static(t: GraphTables) -> dict[str, Any]:
         }
         st = t.memo["pair_static"]
         codes, pc, _ = st["country_codes"]
-        country = sp.csr_matrix((np.ones(len(pc), np.float32), (np.arange(len(pc)), pc)),
-                                shape=(len(pc), max(len(codes), 1)))  # one-hot partner countries
-        st["moments"] = {k: _moments(country if k == "C" else st[k]) for k in {key for _, _, key in _Z.values()}}
+        lcodes, pl, _ = st["language_codes"]
+        st["C"], st["L"] = _onehot(pc, codes), _onehot(pl, lcodes)  # partner countries, languages
+        st["moments"] = {k: _moments(st[k]) for k in {key for _, _, key in _Z.values()}}
     return dict(t.memo["pair_static"])
 
 
@@ -404,8 +404,13 @@ def _codes(values: np.ndarray, extra: np.ndarray) -> tuple[list[str], np.ndarray
     return codes, np.array([pos[v] for v in vals], np.int64), np.array([pos[v] for v in ex], np.int64)
 
 
-def _share(A: sp.csr_matrix, codes: np.ndarray, n: int) -> np.ndarray:
-    onehot = sp.csr_matrix((np.ones(len(codes), np.float32), (np.arange(len(codes)), codes)),
-                           shape=(len(codes), max(n, 1)))
+def _onehot(codes: np.ndarray, names: list[str]) -> sp.csr_matrix:
+    """``[len(codes), len(names)]`` one-hot rows of integer codes."""
+    return sp.csr_matrix((np.ones(len(codes), np.float32), (np.arange(len(codes)), codes)),
+                         shape=(len(codes), max(len(names), 1)))
+
+
+def _share(A: sp.csr_matrix, onehot: sp.csr_matrix) -> np.ndarray:
+    """Per brand, the share of its known partners in each category of ``onehot``."""
     counts = _dense(A @ onehot)
     return counts / np.maximum(counts.sum(1, keepdims=True), 1.0)
