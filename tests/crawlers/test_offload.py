@@ -1,5 +1,5 @@
 """Extraction in worker processes (crawlers/offload.py), robots.txt fetched once per site, and the
-text a crawl now leaves behind (article categories/tags; creator bios extracted)."""
+text a crawl now leaves behind (article categories/tags; creator bios, written as the creator's description)."""
 
 from __future__ import annotations
 
@@ -99,8 +99,8 @@ def test_creator_bio_and_article_terms_reach_the_graph_rows() -> None:
     assert creator.is_creator and creator.bio == "Cooking, Food & Drink — Tom Cooking"
     assert creator.to_json()["bio"] == creator.bio
     cf = to_facts(PageItem(url=creator.url, status=200, fetched_at="t", page=creator))
-    # the bio is extracted but not written to the graph yet (it would change partner texts)
-    assert isinstance(cf, PageFacts) and cf.description == creator.identity.description != creator.bio
+    # a creator page's bio is the creator's description in the graph
+    assert isinstance(cf, PageFacts) and cf.description == creator.bio != creator.identity.description
 
     html = ('<html><head><script type="application/ld+json">{"@type":"BlogPosting","headline":"H",'
             '"articleSection":["Travel","Food"],"keywords":"rome, pasta"}</script></head><body><p>'
@@ -109,7 +109,7 @@ def test_creator_bio_and_article_terms_reach_the_graph_rows() -> None:
     af = to_facts(PageItem(url=art.url, status=200, fetched_at="t", page=art))
     assert isinstance(af, PageFacts) and af.categories == ["Travel", "Food"] and af.tags == ["rome", "pasta"]
     rows = items_to_rows([cf, af])
-    assert rows.nodes["Influencer"]["inf:tomcooking.bio.link"].get("description") != creator.bio
+    assert rows.nodes["Influencer"]["inf:tomcooking.bio.link"].get("description") == creator.bio
     row = rows.nodes["Article"]["art:https://mag.fr/articles/a.html"]
     assert row["categories"] == ["Travel", "Food"] and row["tags"] == ["rome", "pasta"]
 
