@@ -73,9 +73,8 @@ def to_facts(item: Any) -> Facts | None:
             url=item.url, site=site, creator=p.is_creator, fetched_at=item.fetched_at, status=item.status,
             is_home=p.is_home, is_article=a.is_article and not p.is_home, site_name=i.name, domain=i.domain,
             language=i.language, country=i.country, handle=p.handle,
-            # a creator page's description is its bio (the creator's own words), else the page's
-            # meta description
-            description=(p.bio or i.description) if p.is_creator else i.description,
+            # a creator page's bio (only creator pages have one) before the page's meta description
+            description=p.bio or i.description,
             title=a.title, author=a.author, date=a.date, text=a.text, categories=list(a.categories),
             tags=list(a.tags), sponsored=p.sponsored.is_sponsored,
             disclosure=p.sponsored.disclosure, outbound_sites=sorted(outbound),
