@@ -29,16 +29,28 @@ check-python:
 
 $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-cache-dir --upgrade pip
 
 # constraints.txt pins the whole tested dependency set (refresh with `make lock`), so a clean
 # install resolves at once and matches what CI ran.
+# torch from PyPI brings CUDA libraries: the venv takes 6.7 GB, and pip needs 10.4 GB free at its
+# peak (measured with --no-cache-dir, which keeps pip from holding a second copy of every wheel).
+INSTALL_PEAK_MB := 10700
+define check_disk
+	@free=$$(df -Pm . | awk 'NR==2 {print $$4}'); \
+	if [ -n "$$free" ] && [ "$$free" -lt $(INSTALL_PEAK_MB) ]; then \
+	  echo "warning: $$free MB free on $$(df -P . | awk 'NR==2 {print $$6}'); the install needs about $(INSTALL_PEAK_MB) MB at its peak" >&2; \
+	  echo "         (pip fails with 'No space left on device' when it runs out)" >&2; fi
+endef
+
 $(VENV)/.installed-demo: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[all]'
+	$(check_disk)
+	$(BIN)/pip install --quiet --no-cache-dir -c constraints.txt -e '.[all]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[all,test]'
+	$(check_disk)
+	$(BIN)/pip install --quiet --no-cache-dir -c constraints.txt -e '.[all,test]'
 	touch $@ $(VENV)/.installed-demo
 
 demo: $(VENV)/.installed-demo
