@@ -211,22 +211,12 @@ class PairContext:
         }
         for name, (m, sd) in self.zmoments().items():
             cols[name] = (cols[_Z[name][0]] - m[brands][:, None]) / sd[brands][:, None]
-        for name, col in (("p_hist_log_roi", "hist_log_roi"), ("p_hist_cvr", "hist_cvr"),
-                          ("p_hist_impressions", "hist_impressions"), ("p_hist_campaigns", "hist_campaigns"),
-                          ("p_months_since_last", "months_since_last"), ("p_never_active", "never_active"),
-                          ("p_is_influencer", "is_influencer"), ("p_brand_safety", "brand_safety_flag"),
-                          ("p_has_site", "has_site"), ("p_n_topics", "n_topics"),
-                          ("p_n_articles", "n_articles")):
+        for name, col in _PARTNER_COLS:
             v = pn[col].to_numpy(np.float32)
-            if col in ("hist_impressions", "hist_campaigns", "n_articles"):
-                v = np.log1p(v)
-            cols[name] = np.broadcast_to(v, (nb, P))
-        for name, col in (("b_degree", "degree"), ("b_hist_log_roi", "hist_log_roi"),
-                          ("b_recent_campaigns", "recent_campaigns"), ("b_hist_cvr", "hist_cvr")):
+            cols[name] = np.broadcast_to(np.log1p(v) if col in _LOG_COLS else v, (nb, P))
+        for name, col in _BRAND_COLS:
             v = bn[col].to_numpy(np.float32)[brands]
-            if col in ("degree", "recent_campaigns"):
-                v = np.log1p(v)
-            cols[name] = np.broadcast_to(v[:, None], (nb, P))
+            cols[name] = np.broadcast_to((np.log1p(v) if col in _LOG_COLS else v)[:, None], (nb, P))
         out = np.empty((nb, P, len(PAIR_FEATURES)), np.float32)
         for j, name in enumerate(PAIR_FEATURES):
             out[:, :, j] = cols[name]
