@@ -205,7 +205,7 @@ def evaluate_graph(store: GraphStore, home: Path, out: Path) -> dict[str, dict[s
         res: dict[str, float] = {"n": len(rows)}
         if key in gate and gated:
             g = np.array(gated, int)
-            for lv, name_ in ((2, "kept"), (1, "tier1_only"), (0, "dropped")):
+            for lv, name_ in ((3, "named"), (2, "kept"), (1, "tier1_only"), (0, "dropped")):
                 m = g[:, 0] == lv
                 res[f"gate_{name_}"] = float(m.mean())
                 res[f"gate_{name_}_top1"] = float(g[m, 1].mean()) if m.any() else float("nan")

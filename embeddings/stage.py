@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ import numpy as np
 from embeddings import tagstate
 from embeddings.cache import VectorCache, cache_dir, content_hash
 from embeddings.encoder import TextEncoder, TextReport
+from embeddings.lexical import NAMED_METHOD, NAMED_RULE, NameMatcher, partner_named, with_named
 from embeddings.profiles import (
     P_MIN,
     brand_sims,
@@ -33,6 +34,7 @@ from embeddings.profiles import (
 from embeddings.safety import SafetyModel, assess
 from embeddings.tagging import (
     DEFAULTS,
+    METHOD,
     LabelSpace,
     Tag,
     similarities,
@@ -67,6 +69,8 @@ PRUNE_TAGS = ("MATCH ()-[r:{rel}]->() WHERE r.source STARTS WITH $prefix AND r.r
 TEXT_RELS = ("PUBLISHED", "PROMOTES", "MENTIONS", "SAME_AS", "RAN", "WITH", "SIGNED")
 #: (label, taxonomy, subtree) of the taxonomy vectors the stage keeps
 SPACES = (("Topic", "content", None), ("Audience", "audience", "Interest"), ("ProductCategory", "adproduct", None))
+#: gate level of partners tagged by the categories their own texts name (method ``named``)
+NAMED = 3
 #: weight of an article's title similarity against its full text's (0.7: top-1 0.87 vs 0.64 for
 #: the full text alone, on 300 ci articles; kept below 1 so bodies still count on real pages)
 TITLE_WEIGHT = 0.7
@@ -249,7 +253,8 @@ def partner_topic_sims(corpus: Corpus, label: str, vecs: dict[str, np.ndarray], 
 def all_sims(corpus: Corpus, vecs: dict[str, np.ndarray],
              spaces: dict[str, LabelSpace]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The scores tags are cut from, keyed ``<label>/<space label>`` (``Publisher/Topic``, ...), and
-    per partner key the level the calibrated gate allows: 2 as scored, 1 Tier 1 only, 0 none."""
+    per partner key the level the calibrated gate allows: 2 as scored, 1 Tier 1 only, 0 none, and
+    :data:`NAMED` for partners tagged by the categories their texts name (:mod:`embeddings.lexical`)."""
     out: dict[str, np.ndarray] = {}
     keep: dict[str, np.ndarray] = {}
     topics, audiences, products = spaces.get("Topic"), spaces.get("Audience"), spaces.get("ProductCategory")
@@ -263,14 +268,20 @@ def all_sims(corpus: Corpus, vecs: dict[str, np.ndarray],
         arts = article_topic_sims(vecs, space) if has_articles else None
         parts = partner_parts(corpus, vecs, space, arts)
         exact, tier1 = weak_view_calibrator(parts), weak_view_calibrator(parts, roots(space))
+        matcher = NameMatcher(space) if space is topics else None
+        art_found = ([matcher.find(t) for t in corpus.texts.get("Article", [])]
+                     if matcher is not None else None)
         for label, p in parts.items():
             sims = p.blended()
-            out[f"{label}/{space.label}"] = sims
             # 2: tag as scored, 1: Tier-1 categories only, 0: no tags
             keep[f"{label}/{space.label}"] = (gate_weak(p, sims, exact, P_MIN)[1].astype(np.int8)
                                               + gate_weak(p, sims, tier1, P_MIN)[1])
-            if space is topics:
-                partner_topics[label] = sims
+            if matcher is not None:
+                partner_topics[label] = sims  # the brands' content profiles stay on similarities
+                named = partner_named(corpus, label, matcher, art_found)
+                keep[f"{label}/{space.label}"][named.any(axis=1)] = NAMED  # named: no gate
+                sims = with_named(sims, named)
+            out[f"{label}/{space.label}"] = sims
     if products and len(vecs.get("Brand", ())):
         out["Brand/ProductCategory"] = brand_sims(corpus, vecs, products, topics, partner_topics)
     return out, keep
@@ -286,7 +297,7 @@ def _tag_unless_unchanged(store: GraphStore, settings: Settings, encoder: TextEn
                           vecs: dict[str, np.ndarray], spaces: dict[str, LabelSpace], report: EmbedReport,
                           counts: dict[str, int], retag: bool) -> None:
     fp = tagstate.fingerprint(encoder.model_id, corpus, {k: [n.id for n in s.nodes] for k, s in spaces.items()},
-                              (DEFAULTS, P_MIN, TITLE_WEIGHT))
+                              (DEFAULTS, P_MIN, TITLE_WEIGHT, NAMED_RULE))
     last = None if retag else tagstate.unchanged(cache_dir(settings.home), fp, counts)
     if last is not None:
         report.relationships = {k: int(v) for k, v in last["written"].items()}
@@ -323,7 +334,10 @@ def _tag_and_flag(store: GraphStore, encoder: TextEncoder, corpus: Corpus, vecs:
     for label in PARTNER_LABELS:
         ids = corpus.ids.get(label, [])
         if topics and f"{label}/Topic" in sims:
-            write("COVERS", label, "Topic", tag(ids, vecs[label], topics, DEFAULTS[label], sims=sims[f"{label}/Topic"]))
+            named = {ids[i] for i in np.flatnonzero(keep[f"{label}/Topic"] == NAMED)}
+            write("COVERS", label, "Topic", [
+                replace(t, method=NAMED_METHOD) if t.method == METHOD and t.node in named else t
+                for t in tag(ids, vecs[label], topics, DEFAULTS[label], sims=sims[f"{label}/Topic"])])
         if audiences and f"{label}/Audience" in sims:
             write("REACHES", label, "Audience", tag(ids, vecs[label], audiences, DEFAULTS["audience"],
                                                     sims=sims[f"{label}/Audience"]), with_method=False)

@@ -77,6 +77,8 @@ FEATURE_WORDS = {
     "z_text_profile": "text similarity with your past partners",
     "z_country": "in your partners' countries",
     "z_audience": "audience match",
+    "fine_cos": "in your partners' niche topics",
+    "z_fine": "in your partners' niche topics",
     "p_hist_log_roi": "its past return",
     "p_hist_cvr": "its past conversion rate",
     "p_hist_impressions": "its past reach",

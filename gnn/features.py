@@ -36,13 +36,15 @@ PAIR_FEATURES = (
     "p_never_active", "p_is_influencer", "p_brand_safety", "p_has_site", "p_n_topics", "p_n_articles",
     "b_degree", "b_hist_log_roi", "b_recent_campaigns", "b_hist_cvr",
     "z_topic", "z_root", "z_good_root", "z_text_profile", "z_country", "z_audience", "collab_root_cos",
+    "fine_cos", "z_fine",
 )
 HYBRID_FEATURES = ("gnn_score", "gnn_roi")
 #: Each ``z_*`` feature: the linear profile feature it standardises, the brand profile
 #: (a :class:`PairContext` field; ``None``: the brand's text profile) and the partner matrix.
 _Z = {"z_topic": ("topic_cos", "brand_topic", "Tn"), "z_root": ("root_cos", "brand_root", "Rn"),
       "z_good_root": ("good_root_cos", "good_root", "Rn"), "z_text_profile": ("text_profile_cos", None, "Xp"),
-      "z_country": ("country_share", "country_share", "C"), "z_audience": ("audience_cos", "brand_aud", "Un")}
+      "z_country": ("country_share", "country_share", "C"), "z_audience": ("audience_cos", "brand_aud", "Un"),
+      "z_fine": ("fine_cos", "brand_fine", "Fn")}
 BRAND_CHUNK = 64
 TEXT_LOW = 64
 
@@ -87,6 +89,8 @@ class PairContext:
     brand_root: np.ndarray  # B x K root profile of the brand's known partners
     good_root: np.ndarray  # B x K root profile of the brand's good partners
     collab_root: np.ndarray  # P x K root profile of the brands each partner worked with
+    Fn: sp.csr_matrix  # P x K row-normalised most specific topics of partners (no tagged descendant)
+    brand_fine: np.ndarray  # B x K profile of the most specific topics of the brand's known partners
     _pair_aux: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -118,7 +122,8 @@ class PairContext:
                    1.0 / np.log(np.maximum(deg_b, 2.0)), 1.0 / np.log(np.maximum(deg_t, 2.0)),
                    pc, pl, bc, country_share, lang_share, infl_share,
                    st["Tn"], st["Un"], _norm_sparse(A), st["Xlow"], st["Rn"], brand_root,
-                   _norm_rows(_dense(good @ R)), _norm_rows(_dense(A.T @ brand_root)).astype(np.float32))
+                   _norm_rows(_dense(good @ R)), _norm_rows(_dense(A.T @ brand_root)).astype(np.float32),
+                   st["Fn"], _norm_rows(_dense(A @ st["F"])))
 
     def zmoments(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Mean and standard deviation over all partners of each linear profile feature of
@@ -208,6 +213,7 @@ class PairContext:
             "same_country": (self.brand_country_codes[brands][:, None] == self.partner_country_codes[None, :]),
             "links_to_known": links_known,
             "collab_root_cos": self.brand_root[brands] @ self.collab_root.T,
+            "fine_cos": _against(self.brand_fine[brands], self.Fn),
         }
         for name, (m, sd) in self.zmoments().items():
             cols[name] = (cols[_Z[name][0]] - m[brands][:, None]) / sd[brands][:, None]
@@ -239,7 +245,7 @@ class PairContext:
             At = self.A.T.tocsr()  # P x B: brands of each partner
             self._pair_aux.update({
                 "At": At, "Ant": self.An.T.tocsr().astype(np.float32), "T": self.T.tocsr(),
-                "Tn": self.Tn.tocsr(), "Rn": self.Rn.tocsr(), "Un": self.Un.tocsr(),
+                "Tn": self.Tn.tocsr(), "Rn": self.Rn.tocsr(), "Un": self.Un.tocsr(), "Fn": self.Fn.tocsr(),
                 "links": self.t.partner_links.tocsr(),
             })
         return self._pair_aux
@@ -291,6 +297,7 @@ class PairContext:
             "same_country": self.brand_country_codes[b] == self.partner_country_codes[p],
             "links_to_known": links_known,
             "collab_root_cos": _row_dot(self.brand_root[b], self.collab_root[p]),
+            "fine_cos": _gather_dot(self.brand_fine[ub], inv, aux["Fn"], p),
         }
         for name, (m, sd) in self.zmoments().items():
             cols[name] = (cols[_Z[name][0]] - m[b]) / sd[b]
@@ -351,11 +358,13 @@ def _static(t: GraphTables) -> dict[str, Any]:
         K = T.shape[1]
         to_root = sp.csr_matrix((np.ones(K, np.float32), (np.arange(K), t.topic_root)), shape=(K, K))
         R = ((T @ to_root) > 0).astype(np.float32).tocsr()
+        F = _most_specific(T, t.topic_parent)
         Xp = _norm_rows(t.vectors["partner"].astype(np.float32))
         centred = Xp - Xp.mean(axis=0)
         _, _, vt = np.linalg.svd(centred, full_matrices=False)
         t.memo["pair_static"] = {
             "T": T, "U": U, "R": R, "Tn": _norm_sparse(T), "Un": _norm_sparse(U), "Rn": _norm_sparse(R),
+            "F": F, "Fn": _norm_sparse(F),
             "Xp": Xp, "Xb": _norm_rows(t.vectors["brand"].astype(np.float32)),
             "Xlow": _norm_rows(centred @ vt[:TEXT_LOW].T).astype(np.float32),
             "country_codes": _codes(t.partner_country, t.brand_country),
@@ -367,6 +376,20 @@ def _static(t: GraphTables) -> dict[str, Any]:
         st["C"], st["L"] = _onehot(pc, codes), _onehot(pl, lcodes)  # partner countries, languages
         st["moments"] = {k: _moments(st[k]) for k in {key for _, _, key in _Z.values()}}
     return dict(t.memo["pair_static"])
+
+
+def _most_specific(T: sp.csr_matrix, parent: sp.csr_matrix) -> sp.csr_matrix:
+    """``T`` without the topics that are ancestors of another of the row's topics (a partner's
+    most specific tags: inherited Tier-1/Tier-2 tags say little about a fine topic)."""
+    step = (parent > 0).astype(np.float32).tocsr()
+    anc = step.copy()
+    for _ in range(8):  # the IAB trees are 4 tiers deep; the closure is reached long before
+        nxt = ((anc + anc @ step) > 0).astype(np.float32).tocsr()
+        if (nxt != anc).nnz == 0:
+            break
+        anc = nxt
+    covered = ((T @ anc) > 0).astype(np.float32)
+    return (T - T.multiply(covered)).tocsr().astype(np.float32)
 
 
 def _moments(M: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -79,3 +79,25 @@ def test_gbm_learns_a_separable_signal() -> None:
     assert set(contrib) == {"a", "b", "c", "bias"} and abs(contrib["a"]) > abs(contrib["c"])
     again = GBMRanker.from_string(m.to_string(), ["a", "b", "c"], 30)
     assert np.allclose(again.predict(X), p)
+
+
+def test_most_specific_topics_drop_tagged_ancestors() -> None:
+    import scipy.sparse as sp
+
+    from gnn.features import _most_specific
+
+    # topics: 0 root, 1 child of 0, 2 child of 1, 3 another root
+    parent = sp.csr_matrix((np.ones(2, np.float32), ([1, 2], [0, 1])), shape=(4, 4))
+    T = sp.csr_matrix(np.array([[1, 1, 1, 0],  # a leaf with its inherited ancestors: the leaf
+                                [1, 0, 0, 1],  # two roots: both
+                                [1, 1, 0, 1]], np.float32))  # a Tier-2 tag and its root, another root
+    assert _most_specific(T, parent).toarray().tolist() == [[0, 0, 1, 0], [1, 0, 0, 1], [0, 1, 0, 1]]
+
+
+def test_fine_features_use_the_most_specific_topics(ctx: PairContext) -> None:
+    blk = ctx.block(np.array([0, 1]))
+    fine = blk[:, :, PAIR_FEATURES.index("fine_cos")]
+    # flat topics (no hierarchy): the fine profile is the topic profile
+    assert np.allclose(fine, blk[:, :, PAIR_FEATURES.index("topic_cos")])
+    z, raw = blk[1, :, PAIR_FEATURES.index("z_fine")], fine[1]
+    assert np.allclose(z, (raw - raw.mean()) / raw.std(), atol=1e-4)
