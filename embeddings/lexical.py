@@ -85,7 +85,6 @@ def partner_named(corpus: Corpus, label: str, matcher: NameMatcher,
     art_pos = {a: i for i, a in enumerate(art_ids)}
     found: list[list[set[int]]] = []
     for node, text in zip(corpus.ids.get(label, []), corpus.texts.get(label, []), strict=True):
-        arts = dict.fromkeys(a for m in corpus.group.get(node, [node]) for a in corpus.articles_of.get(m, ())
-                             if a in art_pos)
-        found.append([matcher.find(text)] + [article_found[art_pos[a]] for a in arts])
+        arts = [art_pos[a] for a in corpus.group_articles(node) if a in art_pos]
+        found.append([matcher.find(text)] + [article_found[i] for i in arts])
     return named_shares(found, matcher.width)

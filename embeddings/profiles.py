@@ -96,8 +96,7 @@ def partner_parts(corpus: Corpus, vecs: Mapping[str, np.ndarray], space: LabelSp
                 if rows:
                     sims[part][r], has[part][r] = np.mean(np.stack(rows), axis=0), True
             if article_sims is not None:
-                arts = list(dict.fromkeys(art_index[a] for m in group for a in corpus.articles_of.get(m, ())
-                                          if a in art_index))
+                arts = [art_index[a] for a in corpus.group_articles(node) if a in art_index]
                 if arts:
                     sims["articles"][r], has["articles"][r] = article_sims[arts].mean(axis=0), True
         out[label] = PartnerParts(sims, has, similarities(vecs[label], space))

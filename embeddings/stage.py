@@ -289,8 +289,7 @@ def all_sims(corpus: Corpus, vecs: dict[str, np.ndarray],
 
 def group_articles(corpus: Corpus, label: str) -> dict[str, list[str]]:
     """Partner id -> the articles of its whole group (so every record of a partner is judged alike)."""
-    return {p: list(dict.fromkeys(a for m in corpus.group.get(p, [p]) for a in corpus.articles_of.get(m, ())))
-            for p in corpus.ids.get(label, [])}
+    return {p: corpus.group_articles(p) for p in corpus.ids.get(label, [])}
 
 
 def _tag_unless_unchanged(store: GraphStore, settings: Settings, encoder: TextEncoder, corpus: Corpus,

@@ -135,6 +135,10 @@ class Corpus:
     def count(self) -> int:
         return sum(len(v) for v in self.texts.values())
 
+    def group_articles(self, node: str) -> list[str]:
+        """The articles of every record in ``node``'s group, in first-seen order, once each."""
+        return _group_articles(self.group.get(node, [node]), self.articles_of)
+
 
 def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     if df is None or df.empty:
