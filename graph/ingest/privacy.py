@@ -2,7 +2,8 @@
 
 - ``forget_partner``: deletes the partner's record nodes (the record, records merged into it via
   ``SAME_AS``, its social accounts, its relationships), its event rows when it is an affiliate,
-  its review items and its ledger rows (so the next import of an unchanged file writes it again
+  the identifier nodes it shared with one other affiliate only (they link nobody now, and would
+  keep a trace of it), its review items and its ledger rows (so the next import of an unchanged file writes it again
   only if it is still in the source: remove it from the CRM too).
 - ``forget_identifier``: computes the value's pseudonyms (it is never stored raw), deletes the
   identifier nodes, rewrites the event partitions without its rows and recomputes the aggregates
@@ -45,9 +46,13 @@ def forget_partner(store: GraphStore, settings: Settings, partner: str) -> list[
                 todo.append(src)
     ids = sorted(found)
     affiliates = [(i.split(":")[1], i.split(":", 2)[2]) for i in ids if i.startswith("affiliate:")]
+    shared = {label: [r["id"] for r in Q.read_all(store, Q.IDENTIFIERS_OF, {"ids": ids}, label=label)]
+              for label in IDENTIFIERS}
     for label in PARTNERS:
         Q.write(store, Q.DELETE_ACCOUNTS_OF, {"ids": ids}, label=label)
         Q.write(store, Q.DELETE_NODES, {"ids": ids}, label=label)
+    unshared = sum(int(store.write(Q.render(Q.DELETE_UNSHARED, label=label), {"ids": v}).rows[0]["deleted"])
+                   for label, v in shared.items() if v)
     removed = 0
     if affiliates:
         events = EventStore(settings.home / "events")
@@ -58,7 +63,7 @@ def forget_partner(store: GraphStore, settings: Settings, partner: str) -> list[
     finally:
         state.close()
     return [f"forgot partner {partner}: {len(ids)} record node(s) with their accounts and relationships, "
-            f"{removed:,} event rows, {reviews} review item(s)"]
+            f"{removed:,} event rows, {unshared} identifier node(s) no longer shared, {reviews} review item(s)"]
 
 
 def forget_identifier(store: GraphStore, settings: Settings, value: str) -> list[str]:

@@ -34,6 +34,18 @@ DELETE_ACCOUNTS_OF = """MATCH (n:{label})-[:HAS_ACCOUNT]->(s:SocialAccount)
 WHERE n.id IN $ids
 DETACH DELETE s"""
 
+IDENTIFIERS_OF = """MATCH (a:Affiliate)-->(i:{label})
+WHERE a.id IN $ids
+RETURN DISTINCT i.id AS id"""
+
+DELETE_UNSHARED = """MATCH (i:{label})
+WHERE i.id IN $ids
+OPTIONAL MATCH (a:Affiliate)-->(i)
+WITH i, count(DISTINCT a) AS users
+WHERE users < 2
+DETACH DELETE i
+RETURN count(*) AS deleted"""
+
 DELETE_PERIOD_EDGES = """MATCH (a:Affiliate)-[r:{rel}]->()
 WHERE a.id IN $ids AND r.period IN $periods
 DELETE r"""

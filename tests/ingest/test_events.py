@@ -10,7 +10,7 @@ from gnn.fraud.identifiers import behaviour_totals
 from graph.ingest.events import EventStore
 from graph.ingest.mapping import load_mapping
 from graph.ingest.pipeline import Importer
-from graph.ingest.privacy import apply_retention, forget_identifier
+from graph.ingest.privacy import apply_retention, forget_identifier, forget_partner
 from graph.settings import load_settings
 
 RAW_IPS = ["203.0.113.7", "203.0.113.9", "2a01:3423:4934:d96d::15"]
@@ -110,3 +110,20 @@ def test_identifiers_enter_the_graph_once_shared_and_stay(store, settings, tmp_p
     Importer(store, settings).run(_clicks(tmp_path / "mar.csv.gz", [
         ("c6", "2024-03-02T10:00:00Z", 100, "dev-pair")]), mapping)
     assert ("100", "2024-03", 1) in [(r["a"], r["p"], r["n"]) for r in store.read(uses).rows]
+
+
+def test_forget_partner_drops_identifiers_it_alone_shared(store, settings, tmp_path):
+    """Forgetting an affiliate deletes the identifier nodes it shared with one other affiliate
+    only (they would link nobody, and keep a trace of it); a device still shared by two stays."""
+    Importer(store, settings).run(_clicks(tmp_path / "jan.csv.gz", [
+        ("c1", "2024-01-05T10:00:00Z", 100, "dev-pair"), ("c2", "2024-01-06T10:00:00Z", 101, "dev-pair"),
+        ("c3", "2024-01-07T10:00:00Z", 100, "dev-trio"), ("c4", "2024-01-08T10:00:00Z", 101, "dev-trio"),
+        ("c5", "2024-01-09T10:00:00Z", 102, "dev-trio")]), load_mapping("generator-clicks"))
+    users = ("MATCH (a:Affiliate)-[:USED_DEVICE]->(d:Device) WITH d, count(DISTINCT a) AS n "
+             "RETURN n ORDER BY n")
+    assert [r["n"] for r in store.read(users).rows] == [2, 3]
+    out = forget_partner(store, settings, "affiliate:gen-net:100")
+    assert "1 identifier node(s) no longer shared" in out[0]
+    assert [r["n"] for r in store.read(users).rows] == [2]
+    assert store.read("MATCH (d:Device) RETURN count(d) AS n").rows[0]["n"] == 1
+    assert store.read("MATCH (a:Affiliate {network_id: '100'}) RETURN count(a) AS n").rows[0]["n"] == 0
