@@ -3,8 +3,8 @@
 - ``forget_partner``: deletes the partner's record nodes (the record, records merged into it via
   ``SAME_AS``, its social accounts, its relationships), its event rows when it is an affiliate,
   the identifier nodes it shared with one other affiliate only (they link nobody now, and would
-  keep a trace of it), its review items and its ledger rows (so the next import of an unchanged file writes it again
-  only if it is still in the source: remove it from the CRM too).
+  keep a trace of it), its review items and its ledger rows (so the next import of an unchanged
+  file writes it again only if it is still in the source: remove it from the CRM too).
 - ``forget_identifier``: computes the value's pseudonyms (it is never stored raw), deletes the
   identifier nodes, rewrites the event partitions without its rows and recomputes the aggregates
   of the periods it touched.

@@ -114,16 +114,19 @@ def test_identifiers_enter_the_graph_once_shared_and_stay(store, settings, tmp_p
 
 def test_forget_partner_drops_identifiers_it_alone_shared(store, settings, tmp_path):
     """Forgetting an affiliate deletes the identifier nodes it shared with one other affiliate
-    only (they would link nobody, and keep a trace of it); a device still shared by two stays."""
+    only (they would link nobody, and keep a trace of it); those still shared by two stay."""
     Importer(store, settings).run(_clicks(tmp_path / "jan.csv.gz", [
         ("c1", "2024-01-05T10:00:00Z", 100, "dev-pair"), ("c2", "2024-01-06T10:00:00Z", 101, "dev-pair"),
         ("c3", "2024-01-07T10:00:00Z", 100, "dev-trio"), ("c4", "2024-01-08T10:00:00Z", 101, "dev-trio"),
         ("c5", "2024-01-09T10:00:00Z", 102, "dev-trio")]), load_mapping("generator-clicks"))
-    users = ("MATCH (a:Affiliate)-[:USED_DEVICE]->(d:Device) WITH d, count(DISTINCT a) AS n "
-             "RETURN n ORDER BY n")
-    assert [r["n"] for r in store.read(users).rows] == [2, 3]
-    out = forget_partner(store, settings, "affiliate:gen-net:100")
-    assert "1 identifier node(s) no longer shared" in out[0]
-    assert [r["n"] for r in store.read(users).rows] == [2]
-    assert store.read("MATCH (d:Device) RETURN count(d) AS n").rows[0]["n"] == 1
-    assert store.read("MATCH (a:Affiliate {network_id: '100'}) RETURN count(a) AS n").rows[0]["n"] == 0
+    users = ("MATCH (a:Affiliate)-[:USED_DEVICE|SEEN_FROM]->(i) WITH i, count(DISTINCT a) AS n "
+             "RETURN labels(i)[0] AS kind, n ORDER BY kind, n")
+    assert [(r["kind"], r["n"]) for r in store.read(users).rows] == [("Device", 2), ("Device", 3), ("IPNetwork", 3)]
+    out = forget_partner(store, settings, "affiliate:gen-net:102")  # everything it used stays shared
+    assert "0 identifier node(s) no longer shared" in out[0]
+    assert [(r["kind"], r["n"]) for r in store.read(users).rows] == [("Device", 2), ("Device", 2), ("IPNetwork", 2)]
+    out = forget_partner(store, settings, "affiliate:gen-net:100")  # 101 is left alone on all three
+    assert "3 identifier node(s) no longer shared" in out[0]
+    assert store.read(users).rows == []
+    assert store.read("MATCH (i) WHERE i:Device OR i:IPNetwork RETURN count(i) AS n").rows[0]["n"] == 0
+    assert store.read("MATCH (a:Affiliate) RETURN a.network_id AS a").rows == [{"a": "101"}]
