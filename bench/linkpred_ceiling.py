@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,33 @@ from graph.generator.config import ScaleConfig, check_params  # noqa: E402
 
 TERMS = ("topic", "fine_topic", "audience", "country", "quality")
 K = 20
+
+
+@dataclass
+class World:
+    """The generator's hidden entities and candidate pools for a frozen scale and seed."""
+
+    cfg: ScaleConfig
+    t: entities.Taxa
+    p: entities.Partners
+    b: entities.Brands
+    dp: gc.Pools
+    seed: int
+
+    def campaigns(self) -> gc.Campaigns:
+        """The campaign history, as the generator ran it (``run`` draws the pools again first)."""
+        return gc.run(self.cfg, self.p, self.b, self.t, stage_generators(self.seed)[2])
+
+
+def replay(scale: str, seed: int) -> World:
+    """Replay the generator's first stages: partners, brands and each brand's hidden pool (the
+    same first draws as ``campaigns.run``)."""
+    cfg = check_params(scale, seed)
+    rngs = stage_generators(seed)
+    t = entities.load_taxa()
+    p = entities.make_partners(cfg, t, rngs[0])
+    b = entities.make_brands(cfg, t, rngs[1])
+    return World(cfg, t, p, b, gc.draw_pools(cfg, p, b, t, stage_generators(seed)[2]), seed)
 
 
 def state_at(c: gc.Campaigns, p: entities.Partners, n_brands: int, month: int) -> tuple[np.ndarray, np.ndarray]:
@@ -128,13 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
-    cfg = check_params(a.scale, a.seed)
-    rngs = stage_generators(a.seed)
-    t = entities.load_taxa()
-    p = entities.make_partners(cfg, t, rngs[0])
-    b = entities.make_brands(cfg, t, rngs[1])
-    dp = gc.draw_pools(cfg, p, b, t, stage_generators(a.seed)[2])  # the same first draws as run()
-    c = gc.run(cfg, p, b, t, rngs[2])
+    w = replay(a.scale, a.seed)
+    cfg, t, p, b, dp, c = w.cfg, w.t, w.p, w.b, w.dp, w.campaigns()
     end = cfg.months - cfg.test_months  # the last observable month (the rest is truth only)
     t2 = end - TEST_MONTHS
     t1 = t2 - VALID_MONTHS

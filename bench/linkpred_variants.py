@@ -49,20 +49,14 @@ HIDDEN = ("topic", "fine_topic", "audience", "country", "quality", "size", "pool
 def hidden_terms(t: GraphTables, truth: Path, scale: str, seed: int, names: set[str]) -> dict[str, np.ndarray]:
     """``{term: [B, P]}`` hidden generator terms in the home's brand and partner order."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from linkpred_ceiling import _pool_prior
+    from linkpred_ceiling import _pool_prior, replay
 
-    from graph.generator import campaigns as gc
-    from graph.generator import entities, stage_generators
-    from graph.generator.config import check_params
+    from graph.generator import entities
 
     with open(truth / "truth" / "entities.csv", newline="") as fh:
         by_crm = {r["value"]: r["entity_id"] for r in csv.DictReader(fh) if r["kind"] == "crm_id"}
-    cfg = check_params(scale, seed)
-    rngs = stage_generators(seed)
-    tx = entities.load_taxa()
-    p = entities.make_partners(cfg, tx, rngs[0])
-    b = entities.make_brands(cfg, tx, rngs[1])
-    dp = gc.draw_pools(cfg, p, b, tx, stage_generators(seed)[2])
+    w = replay(scale, seed)
+    p, b = w.p, w.b
 
     def index(ids: list[str], gen_ids: list[str]) -> np.ndarray:
         pos = {x: i for i, x in enumerate(gen_ids)}
@@ -76,9 +70,9 @@ def hidden_terms(t: GraphTables, truth: Path, scale: str, seed: int, names: set[
     for i, bi in enumerate(gb.tolist()):
         if bi < 0:
             continue
-        comp = entities.affinity_components(p, b, bi, gp[ok], tx)
-        comp["size"] = dp.size_z[gp[ok]]
-        comp["pool_prior"] = _pool_prior(p.vertical, b.pref[bi], cfg.candidate_pool)[gp[ok]]
+        comp = entities.affinity_components(p, b, bi, gp[ok], w.t)
+        comp["size"] = w.dp.size_z[gp[ok]]
+        comp["pool_prior"] = _pool_prior(p.vertical, b.pref[bi], w.cfg.candidate_pool)[gp[ok]]
         for k in names:
             out[k][i, ok] = comp[k]
     return out

@@ -51,7 +51,7 @@ def forget_partner(store: GraphStore, settings: Settings, partner: str) -> list[
     for label in PARTNERS:
         Q.write(store, Q.DELETE_ACCOUNTS_OF, {"ids": ids}, label=label)
         Q.write(store, Q.DELETE_NODES, {"ids": ids}, label=label)
-    unshared = sum(int(store.write(Q.render(Q.DELETE_UNSHARED, label=label), {"ids": v}).rows[0]["deleted"])
+    unshared = sum(int(Q.write(store, Q.DELETE_UNSHARED, {"ids": v}, label=label)[0]["deleted"])
                    for label, v in shared.items() if v)
     removed = 0
     if affiliates:

@@ -101,10 +101,9 @@ def render(template: str, **idents: str) -> str:
 
 def read_all(store: GraphStore, template: str, params: dict[str, Any] | None = None, **idents: str
              ) -> list[dict[str, Any]]:
-    query = template.format(**{k: (check_rel_type(v) if k == "rel" else check_label(v)) for k, v in idents.items()})
-    return store.read(query, params or {}, limit=ALL, timeout=600).rows
+    return store.read(render(template, **idents), params or {}, limit=ALL, timeout=600).rows
 
 
-def write(store: GraphStore, template: str, params: dict[str, Any], **idents: str) -> None:
-    query = template.format(**{k: (check_rel_type(v) if k == "rel" else check_label(v)) for k, v in idents.items()})
-    store.write(query, params)
+def write(store: GraphStore, template: str, params: dict[str, Any], **idents: str) -> list[dict[str, Any]]:
+    """Run a write template; its result rows (most templates return none)."""
+    return store.write(render(template, **idents), params).rows
