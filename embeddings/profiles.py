@@ -164,9 +164,14 @@ def tier1_only(sims: np.ndarray, space: LabelSpace) -> np.ndarray:
     return out
 
 
+#: Part of the tagging fingerprint: a home tagged under another brand rule is re-tagged.
+BRAND_RULE = "description-first-1"
+
+
 def brand_sims(corpus: Corpus, vecs: Mapping[str, np.ndarray], products: LabelSpace, topics: LabelSpace | None,
                partner_topics: Mapping[str, np.ndarray]) -> np.ndarray:
-    """``(brands, Ad Product categories)`` scores from partner profiles and descriptions."""
+    """``(brands, Ad Product categories)`` scores: from the brand's description when it has one
+    (what the brand says it sells), else from the topics of its partners, else from its own text."""
     ids = corpus.ids.get("Brand", [])
     width = len(products.ids)
     own = similarities(vecs["Brand"], products) if len(ids) else np.zeros((0, width), np.float32)
@@ -179,10 +184,12 @@ def brand_sims(corpus: Corpus, vecs: Mapping[str, np.ndarray], products: LabelSp
     out = np.zeros((len(ids), width), np.float32)
     for r, brand in enumerate(ids):
         members = corpus.group.get(brand, [brand])
-        parts: list[np.ndarray | None] = []
         if desc is not None and desc_has is not None:
             rows = [bpos[m] for m in members if m in bpos and desc_has[bpos[m]]]
-            parts.append(mean_rows(desc, rows))
+            if rows:  # the brand says what it sells: its partners do not override that
+                out[r] = blend([mean_rows(desc, rows)], width)
+                continue
+        parts: list[np.ndarray | None] = []
         if c2p is not None:
             links = [ppos[p] for m in members for p in corpus.partners_of.get(m, ()) if p in ppos]
             if links:

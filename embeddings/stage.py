@@ -22,6 +22,7 @@ from embeddings.cache import VectorCache, cache_dir, content_hash
 from embeddings.encoder import TextEncoder, TextReport
 from embeddings.lexical import NAMED_METHOD, NAMED_RULE, NameMatcher, partner_named, with_named
 from embeddings.profiles import (
+    BRAND_RULE,
     P_MIN,
     brand_sims,
     gate_weak,
@@ -296,7 +297,7 @@ def _tag_unless_unchanged(store: GraphStore, settings: Settings, encoder: TextEn
                           vecs: dict[str, np.ndarray], spaces: dict[str, LabelSpace], report: EmbedReport,
                           counts: dict[str, int], retag: bool) -> None:
     fp = tagstate.fingerprint(encoder.model_id, corpus, {k: [n.id for n in s.nodes] for k, s in spaces.items()},
-                              (DEFAULTS, P_MIN, TITLE_WEIGHT, NAMED_RULE))
+                              (DEFAULTS, P_MIN, TITLE_WEIGHT, NAMED_RULE, BRAND_RULE))
     last = None if retag else tagstate.unchanged(cache_dir(settings.home), fp, counts)
     if last is not None:
         report.relationships = {k: int(v) for k, v in last["written"].items()}

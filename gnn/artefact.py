@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from gnn.baselines import GBMRanker, GBMRegressor
 from gnn.data import FeatureSpace, GraphTables, Scaler, TextProjection, snapshot, to_hetero
-from gnn.features import BRAND_CHUNK, HYBRID_FEATURES, PAIR_FEATURES, PairContext
+from gnn.features import BRAND_CHUNK, FEATURES_REVISION, HYBRID_FEATURES, PAIR_FEATURES, PairContext
 from gnn.ranker import ModelMeta
 from graph.errors import InputError, SchemaVersionError
 from graph.schema import SCHEMA_VERSION
@@ -230,7 +230,8 @@ def save_tables(t: GraphTables, folder: Path) -> None:
     for name in MATRICES:
         sp.save_npz(folder / f"{name}.npz", getattr(t, name).tocsr())
     np.savez_compressed(folder / "vectors.npz", **t.vectors)  # type: ignore[arg-type]
-    np.savez(folder / "arrays.npz", partner_articles=t.partner_articles, topic_root=t.topic_root)
+    np.savez(folder / "arrays.npz", article_p=t.article_p, article_day=t.article_day, article_n=t.article_n,
+             topic_root=t.topic_root)
 
 
 def read_tables(folder: Path) -> GraphTables:
@@ -248,7 +249,8 @@ def read_tables(folder: Path) -> GraphTables:
         pairs=pd.read_parquet(folder / "pairs.parquet"),
         campaigns=pd.read_parquet(folder / "campaigns.parquet"),
         **{name: sp.load_npz(folder / f"{name}.npz").tocsr() for name in MATRICES},
-        partner_articles=arr["partner_articles"], topic_root=arr["topic_root"],
+        article_p=arr["article_p"], article_day=arr["article_day"], article_n=arr["article_n"],
+        topic_root=arr["topic_root"],
         topic_ids=ids["topic_ids"], audience_ids=ids["audience_ids"], category_ids=ids["category_ids"],
         vectors={k: vec[k] for k in vec.files}, model_id=ids.get("model_id", ""),
     )
@@ -351,6 +353,10 @@ def load_artefact(folder: Path) -> TrainOutcome:
     if meta.params.get("pair_features") != list(PAIR_FEATURES):
         raise InputError(f"model {meta.version} was trained on another set of pair features "
                          f"({len(meta.params.get('pair_features') or [])}, this version has {len(PAIR_FEATURES)})",
+                         hint="retrain it: partnergraph train")
+    if meta.params.get("features_revision") != FEATURES_REVISION:
+        raise InputError(f"model {meta.version} was trained on pair features of revision "
+                         f"{meta.params.get('features_revision') or 1}, this version computes revision {FEATURES_REVISION}",
                          hint="retrain it: partnergraph train")
     tables = read_tables(folder / "tables")
     sd = json.loads((folder / "space.json").read_text())

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from embeddings.texts import DESC_SUFFIX, NAME_SUFFIX
 from graph.errors import InputError
 
 if TYPE_CHECKING:
@@ -146,7 +147,11 @@ class GraphTables:
     partner_audience: sp.csr_matrix  # P x A
     brand_category: sp.csr_matrix  # B x C
     partner_links: sp.csr_matrix  # P x P, symmetric, binary
-    partner_articles: np.ndarray  # P: articles published on the partner's site(s)
+    #: one row per (partner, publication day) group of articles on its site(s): partner index,
+    #: day (``-1`` undated: counted at every cutoff) and count; see :func:`articles_before`
+    article_p: np.ndarray
+    article_day: np.ndarray
+    article_n: np.ndarray
     topic_parent: sp.csr_matrix  # K x K: CHILD_OF (child -> parent)
     topic_root: np.ndarray  # K: index of each topic's tier-1 ancestor (a topic is its own root)
     topic_ids: list[str]
@@ -191,22 +196,44 @@ def load_tables(store: GraphStore, home: Path) -> GraphTables:
     art_topics = pd.DataFrame(store.read(queries.SITE_ARTICLE_TOPICS, limit=queries.READ_LIMIT,
                                          timeout=queries.READ_TIMEOUT).rows, columns=["src", "dst", "n", "score"])
     art_counts = pd.DataFrame(store.read(queries.SITE_ARTICLE_COUNTS, limit=queries.READ_LIMIT,
-                                         timeout=queries.READ_TIMEOUT).rows, columns=["src", "n"])
+                                         timeout=queries.READ_TIMEOUT).rows, columns=["src", "date", "n"])
     vectors: dict[str, tuple[list[str], np.ndarray]] = {}
     model_id = ""
     from embeddings.cache import read_vectors
 
     for label in VECTOR_LABELS:
         try:
-            ids, vecs, model_id = read_vectors(home, label)
+            ids, vecs, model_id = read_vectors(home, label, include_titles=label == "Brand")
         except InputError:
             log.warning("no cached vectors for :%s; its text features are zero (run `partnergraph embed`)",
                         label)
             continue
-        vectors[label] = (ids, vecs)
+        # a brand's own record only (its name and description): see own_record_vectors
+        vectors[label] = own_record_vectors(ids, vecs) if label == "Brand" else (ids, vecs)
     tables = tables_from_export(export, vectors, article_topics=art_topics, article_counts=art_counts)
     tables.model_id = model_id
     return tables
+
+
+def own_record_vectors(ids: Sequence[str], vecs: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Each node's vector from its own record: the unit mean of its name and description vectors
+    (``<id>#name``, ``<id>#desc`` in the embeddings cache).
+
+    A brand's pooled text (``embeddings.texts``) also holds the articles of the partners that
+    promote it, later partnerships included, and its ``IN_CATEGORY`` tags lean on the profile of
+    all its partners. Link prediction reads a brand's partners only through snapshots, so its
+    static text is its own record."""
+    parts: dict[str, list[np.ndarray]] = {}
+    for node_id, v in zip(ids, vecs, strict=True):
+        base, sep, tail = node_id.rpartition("#")
+        norm = float(np.linalg.norm(v))
+        if sep + tail in (NAME_SUFFIX, DESC_SUFFIX) and norm > 0:
+            parts.setdefault(base, []).append(v / norm)
+    out_ids = sorted(parts)
+    dim = vecs.shape[1] if vecs.ndim == 2 else 0
+    out = np.stack([np.mean(parts[i], axis=0) for i in out_ids]).astype(np.float32) if out_ids \
+        else np.zeros((0, dim), np.float32)
+    return out_ids, out
 
 
 def _frame(export: GraphExport, key: str, *, edges: bool) -> pd.DataFrame:
@@ -396,21 +423,23 @@ def tables_from_export(export: GraphExport,
     audience_ids = sorted(_frame(export, "Audience", edges=False)["id"].astype(str).tolist())
     pa = _partner_matrix(reaches, alias, len(canon), audience_ids)
     category_ids = sorted(_frame(export, "ProductCategory", edges=False)["id"].astype(str).tolist())
-    bc = _brand_matrix(in_cat, bidx, category_ids)
+    # a brand's categories count only when its own record states what it sells (a description,
+    # e.g. the CRM's industry): without one, the tags come from the profile of all its partners
+    stated = set(brands_df["id"].astype(str)[_col(brands_df, "description").fillna("").astype(str)
+                                             .str.strip() != ""]) if len(brands_df) else set()
+    bc = _brand_matrix(in_cat[in_cat["src"].astype(str).isin(stated)] if len(in_cat) else in_cat,
+                       bidx, category_ids)
     pl = _links_matrix(links, alias, len(canon))
     parent, root = _hierarchy(_frame(export, "CHILD_OF", edges=True), topic_ids)
-    n_art = np.zeros(len(canon))
-    if article_counts is not None and len(article_counts):
-        pos = article_counts["src"].astype(str).map(alias)
-        ok = pos.notna()
-        np.add.at(n_art, pos[ok].astype(np.int64).to_numpy(), pd.to_numeric(article_counts["n"][ok]).to_numpy(float))
+    art_p, art_day, art_n = _article_days(article_counts, alias)
     tables = GraphTables(
         brand_ids=brand_ids, partner_ids=canon, alias=alias, brand_country=brand_country,
         partner_country=country, partner_language=language, partner_static=static, events=ev,
         pairs=pairs.astype({"b": np.int64, "p": np.int64, "start_day": np.int64}),
         campaigns=campaigns[["b", "campaign", "start_day", "start_month"]].reset_index(drop=True),
         partner_topic=pt, partner_audience=pa, brand_category=bc, partner_links=pl,
-        partner_articles=n_art, topic_parent=parent, topic_root=root, topic_ids=topic_ids, audience_ids=audience_ids, category_ids=category_ids,
+        article_p=art_p, article_day=art_day, article_n=art_n, topic_parent=parent, topic_root=root,
+        topic_ids=topic_ids, audience_ids=audience_ids, category_ids=category_ids,
     )
     tables.vectors = _node_vectors(tables, vectors)
     return tables
@@ -421,6 +450,29 @@ def _day_to_month(days: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     d = pd.to_datetime(np.asarray(days, np.int64), unit="D")
     return np.asarray(d.year * 12 + d.month - 1, np.int64)
+
+
+def _article_days(counts: pd.DataFrame | None, alias: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-site article counts by publication date (``src``, ``date``, ``n``) -> partner index,
+    day and count per row, summed over a partner's sites (undated articles: day ``-1``)."""
+    if counts is None or not len(counts):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pos = counts["src"].astype(str).map(alias)
+    ok = pos.notna().to_numpy()
+    days = day_index(counts["date"].fillna("")) if "date" in counts.columns else np.full(len(counts), -1)
+    df = pd.DataFrame({"p": pos[ok].astype(np.int64).to_numpy(), "day": np.asarray(days)[ok],
+                       "n": pd.to_numeric(counts["n"][ok]).to_numpy(np.int64)})
+    df = df.groupby(["p", "day"], as_index=False)["n"].sum()
+    return (df["p"].to_numpy(np.int64), df["day"].to_numpy(np.int64), df["n"].to_numpy(np.int64))
+
+
+def articles_before(t: GraphTables, cutoff_day: int) -> np.ndarray:
+    """Articles each partner had published before ``cutoff_day`` (undated ones always count).
+
+    Sites carry the sponsored posts of their partnerships, dated when the partnership started;
+    an all-time count would tell an earlier snapshot how many partnerships are still to come."""
+    seen = t.article_day < cutoff_day
+    return np.bincount(t.article_p[seen], weights=t.article_n[seen], minlength=t.num_partners).astype(float)
 
 
 def _partner_matrix(edges: pd.DataFrame, alias: dict[str, int], n: int, ids: list[str]) -> sp.csr_matrix:
@@ -584,7 +636,7 @@ def snapshot(t: GraphTables, cutoff_day: int) -> Snapshot:
         "n_topics": np.asarray((t.partner_topic > 0).sum(1)).ravel().astype(float),
         "n_audiences": np.asarray((t.partner_audience > 0).sum(1)).ravel().astype(float),
         "n_links": np.asarray(t.partner_links.sum(1)).ravel().astype(float),
-        "n_articles": t.partner_articles.astype(float),
+        "n_articles": articles_before(t, cutoff_day),
     })
     for col in ("is_influencer", "brand_safety_flag", "has_site"):
         partner_num[col] = t.partner_static[col].to_numpy(float)

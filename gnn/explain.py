@@ -88,7 +88,6 @@ FEATURE_WORDS = {
     "p_is_influencer": "partner type",
     "p_brand_safety": "brand safety",
     "p_has_site": "has a website",
-    "p_n_topics": "breadth of topics",
     "p_n_articles": "how much it publishes",
     "b_degree": "your number of partners",
     "b_hist_log_roi": "your past return",

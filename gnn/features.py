@@ -33,12 +33,16 @@ PAIR_FEATURES = (
     "text_max_cos", "text_good_cos", "country_share", "language_share", "type_share",
     "same_country", "links_to_known",
     "p_hist_log_roi", "p_hist_cvr", "p_hist_impressions", "p_hist_campaigns", "p_months_since_last",
-    "p_never_active", "p_is_influencer", "p_brand_safety", "p_has_site", "p_n_topics", "p_n_articles",
+    "p_never_active", "p_is_influencer", "p_brand_safety", "p_has_site", "p_n_articles",
     "b_degree", "b_hist_log_roi", "b_recent_campaigns", "b_hist_cvr",
     "z_topic", "z_root", "z_good_root", "z_text_profile", "z_country", "z_audience", "collab_root_cos",
     "fine_cos", "z_fine",
 )
 HYBRID_FEATURES = ("gnn_score", "gnn_roi")
+#: Bumped when a feature's meaning changes under the same name: a model computed on another
+#: revision is refused (2: brand text from its own record, brand categories only when stated,
+#: article counts cut at each snapshot, no count of the partner's topics: docs/gnn.md).
+FEATURES_REVISION = 2
 #: Each ``z_*`` feature: the linear profile feature it standardises, the brand profile
 #: (a :class:`PairContext` field; ``None``: the brand's text profile) and the partner matrix.
 _Z = {"z_topic": ("topic_cos", "brand_topic", "Tn"), "z_root": ("root_cos", "brand_root", "Rn"),
@@ -315,7 +319,7 @@ _PARTNER_COLS = (("p_hist_log_roi", "hist_log_roi"), ("p_hist_cvr", "hist_cvr"),
                  ("p_hist_impressions", "hist_impressions"), ("p_hist_campaigns", "hist_campaigns"),
                  ("p_months_since_last", "months_since_last"), ("p_never_active", "never_active"),
                  ("p_is_influencer", "is_influencer"), ("p_brand_safety", "brand_safety_flag"),
-                 ("p_has_site", "has_site"), ("p_n_topics", "n_topics"), ("p_n_articles", "n_articles"))
+                 ("p_has_site", "has_site"), ("p_n_articles", "n_articles"))
 _BRAND_COLS = (("b_degree", "degree"), ("b_hist_log_roi", "hist_log_roi"),
                ("b_recent_campaigns", "recent_campaigns"), ("b_hist_cvr", "hist_cvr"))
 _LOG_COLS = frozenset({"hist_impressions", "hist_campaigns", "n_articles", "degree", "recent_campaigns"})

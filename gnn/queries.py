@@ -10,9 +10,10 @@ from __future__ import annotations
 SITE_ARTICLE_TOPICS = """MATCH (s)-[:PUBLISHED]->(a:Article)-[c:COVERS]->(t:Topic)
 RETURN s.id AS src, t.id AS dst, count(a) AS n, max(c.score) AS score ORDER BY src, dst"""
 
-#: Number of articles each site published (a size signal of partners without campaigns).
+#: Number of articles each site published per publication date (a size signal of partners
+#: without campaigns; link prediction counts those published before each cutoff).
 SITE_ARTICLE_COUNTS = """MATCH (s)-[:PUBLISHED]->(a:Article)
-RETURN s.id AS src, count(a) AS n ORDER BY src"""
+RETURN s.id AS src, a.date AS date, count(a) AS n ORDER BY src, date"""
 
 #: Limits of these internal reads (they are trusted; the untrusted console has its own caps).
 READ_LIMIT = 50_000_000

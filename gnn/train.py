@@ -62,7 +62,7 @@ from gnn.data import (
     snapshot,
     to_hetero,
 )
-from gnn.features import BRAND_CHUNK, HYBRID_FEATURES, PAIR_FEATURES, PairContext
+from gnn.features import BRAND_CHUNK, FEATURES_REVISION, HYBRID_FEATURES, PAIR_FEATURES, PairContext
 from gnn.metrics import RankingAccumulator, regression_metrics
 from gnn.split import (
     GBM_RANDOM_PER_POSITIVE,
@@ -801,7 +801,7 @@ def train_linkpred(store: GraphStore, settings: Settings, *, seed: int = 7, prog
     params = {
         "gnn": cfg.to_dict(), "gnn_epochs": frozen.gnn_epochs, "gbm_rounds": frozen.rounds, "seed": seed,
         "pair_features": list(PAIR_FEATURES), "hybrid_features": list(HYBRID_FEATURES),
-        **_gbm_config(), "select_metric": list(SELECT_BLEND),
+        "features_revision": FEATURES_REVISION, **_gbm_config(), "select_metric": list(SELECT_BLEND),
         "windows": {"selection": len(wa), "test": n_test_windows, "production": n_prod_windows},
     }
     return _finish(store, settings, tables, cache, mc, frozen, split, metrics, params, timings, t_start)
@@ -854,6 +854,7 @@ def frozen_from(meta: ModelMeta | None) -> tuple[Frozen, dict[str, Any]] | None:
     except ValueError:
         return None
     ok = (p.get("pair_features") == list(PAIR_FEATURES) and p.get("hybrid_features") == list(HYBRID_FEATURES)
+          and p.get("features_revision") == FEATURES_REVISION
           and all(p.get(k) == v for k, v in _gbm_config().items())
           and isinstance(p.get("gnn"), dict) and set(p["gnn"]) == {f.name for f in fields(GNNConfig)}
           and int(p.get("gnn_epochs") or 0) > 0 and meta.shipped in CANDIDATES and age <= FROZEN_MAX_AGE_DAYS)
@@ -900,7 +901,7 @@ def refresh_linkpred(store: GraphStore, settings: Settings, previous: TrainOutco
     metrics.update({"split": split.describe(), "counts": _counts(tables, val, test), "evaluation": record,
                     "evaluated_split": old.get("split")})
     params = {k: previous.meta.params.get(k) for k in ("gnn", "gnn_epochs", "gbm_rounds", "pair_features",
-                                                        "hybrid_features", "gbm_params", "gbm_negatives",
+                                                        "hybrid_features", "features_revision", "gbm_params", "gbm_negatives",
                                                         "select_metric")}
     params.update({"seed": seed, "windows": {"production": n_prod_windows}, "frozen_from": record["run"]})
     return _finish(store, settings, tables, cache, mc, frozen, split, metrics, params, timings, t_start)

@@ -105,6 +105,11 @@ def test_partner_sims_pool_names_descriptions_articles() -> None:
     b = brand_sims(c, bvecs, products, topics, out)
     assert b[0].argmax() == 0  # works with a soccer partner -> sporting goods
     assert b[1].tolist() == b[0].tolist()  # same domain: the same brand
+    desc = np.zeros((2, 4), np.float32)
+    desc[0, 1] = 1.0  # the CRM record says it sells alcohol, whatever its partners cover
+    b = brand_sims(c, {**bvecs, "Brand" + DESC_SUFFIX: desc}, products, topics, out)
+    assert b[0].argmax() == 1 and b[0].tolist() == pytest.approx([0.1, 0.9])  # the description alone
+    assert b[1].tolist() == b[0].tolist()  # the group shares the description
 
 
 def test_classifier_calibration_and_pseudo_labels() -> None:

@@ -13,6 +13,7 @@ from gnn.data import (
     FeatureSpace,
     Scaler,
     month_start_day,
+    own_record_vectors,
     snapshot,
     tables_from_export,
     to_hetero,
@@ -125,3 +126,30 @@ def test_tables_do_not_depend_on_the_stores_row_order() -> None:
     assert (a.partner_links != b.partner_links).nnz == 0 and (a.partner_topic != b.partner_topic).nnz == 0
     assert a.partner_static.equals(b.partner_static)
     assert a.events.equals(b.events) and a.pairs.equals(b.pairs) and a.campaigns.equals(b.campaigns)
+
+
+def test_article_counts_are_cut_at_each_snapshot() -> None:
+    """A site's sponsored posts are dated when their partnership starts: an earlier snapshot must
+    not count them (it would learn how many partnerships are still to come)."""
+    counts = pd.DataFrame({"src": ["partner:p1", "pub:p1.fr", "pub:p1.fr", "partner:p2", "nobody"],
+                           "date": ["2023-11-02", "2024-03-10", None, "2024-01-31", "2023-01-01"],
+                           "n": [2, 5, 1, 3, 9]})
+    t = tables_from_export(three_node_export(), vectors(), article_counts=counts)
+    jan, feb, apr = (month_start_day(2024 * 12 + m) for m in (0, 1, 3))
+    assert snapshot(t, jan).partner_num["n_articles"].tolist() == [3.0, 0.0]  # 2 dated + 1 undated
+    assert snapshot(t, feb).partner_num["n_articles"].tolist() == [3.0, 3.0]
+    assert snapshot(t, apr).partner_num["n_articles"].tolist() == [8.0, 3.0]
+
+
+def test_brand_text_is_its_own_record_and_categories_count_only_when_stated() -> None:
+    """The cache's pooled brand vector also holds its promoters' articles (later partnerships
+    too); link prediction reads the brand's name and description vectors only."""
+    ids = ["brand:a", "brand:a#name", "brand:a#desc", "brand:b#name", "brand:c"]
+    vecs = np.array([[9, 9], [1, 0], [0, 2], [0, 0], [5, 5]], np.float32)
+    out_ids, out = own_record_vectors(ids, vecs)
+    assert out_ids == ["brand:a"]  # b's name vector is empty; c has only the pooled vector
+    assert out[0].tolist() == pytest.approx([0.5, 0.5])  # unit mean of name and description
+    exp = three_node_export()
+    assert tables_from_export(exp, vectors()).brand_category.nnz == 0  # tagged from its partners only
+    exp.nodes["Brand"] = exp.nodes["Brand"].assign(description="Sporting goods")
+    assert tables_from_export(exp, vectors()).brand_category.toarray().tolist() == [[1.0]]

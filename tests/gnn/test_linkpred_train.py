@@ -101,5 +101,11 @@ def test_train_artefact_ranker_reload_and_schema_refusal(store: GraphStore, tmp_
     meta_path.write_text(json.dumps(doc))
     with pytest.raises(InputError, match="another set of pair features"):
         load_linkpred(settings)
+    # ... and one whose features meant something else under the same names (revision 1 had none)
+    doc["params"]["pair_features"] = again.meta.params["pair_features"]
+    del doc["params"]["features_revision"]
+    meta_path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="revision 1, this version computes revision 2"):
+        load_linkpred(settings)
     shutil.rmtree(settings.home / "models")
     assert load_linkpred(settings) is None
