@@ -42,10 +42,6 @@ def blend(parts: Sequence[np.ndarray | None], width: int) -> np.ndarray:
     return np.mean(np.stack(have), axis=0) if have else np.zeros(width, np.float32)
 
 
-def mean_rows(sims: np.ndarray, rows: Sequence[int]) -> np.ndarray | None:
-    return sims[list(rows)].mean(axis=0) if len(rows) else None
-
-
 def _positions(corpus: Corpus, labels: Sequence[str]) -> dict[str, tuple[str, int]]:
     return {node: (label, r) for label in labels for r, node in enumerate(corpus.ids.get(label, []))}
 
@@ -187,7 +183,7 @@ def brand_sims(corpus: Corpus, vecs: Mapping[str, np.ndarray], products: LabelSp
         if desc is not None and desc_has is not None:
             rows = [bpos[m] for m in members if m in bpos and desc_has[bpos[m]]]
             if rows:  # the brand says what it sells: its partners do not override that
-                out[r] = blend([mean_rows(desc, rows)], width)
+                out[r] = desc[rows].mean(axis=0)
                 continue
         parts: list[np.ndarray | None] = []
         if c2p is not None:

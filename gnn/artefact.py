@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from gnn.baselines import GBMRanker, GBMRegressor
 from gnn.data import FeatureSpace, GraphTables, Scaler, TextProjection, snapshot, to_hetero
-from gnn.features import BRAND_CHUNK, FEATURES_REVISION, HYBRID_FEATURES, PAIR_FEATURES, PairContext
+from gnn.features import BRAND_CHUNK, HYBRID_FEATURES, PAIR_FEATURES, PairContext, features_mismatch
 from gnn.ranker import ModelMeta
 from graph.errors import InputError, SchemaVersionError
 from graph.schema import SCHEMA_VERSION
@@ -350,14 +350,8 @@ def load_artefact(folder: Path) -> TrainOutcome:
         raise SchemaVersionError(
             f"model {meta.version} was trained for graph schema v{meta.schema_version}, this is v{SCHEMA_VERSION}",
             hint="retrain it: partnergraph train")
-    if meta.params.get("pair_features") != list(PAIR_FEATURES):
-        raise InputError(f"model {meta.version} was trained on another set of pair features "
-                         f"({len(meta.params.get('pair_features') or [])}, this version has {len(PAIR_FEATURES)})",
-                         hint="retrain it: partnergraph train")
-    if meta.params.get("features_revision") != FEATURES_REVISION:
-        raise InputError(f"model {meta.version} was trained on pair features of revision "
-                         f"{meta.params.get('features_revision') or 1}, this version computes revision {FEATURES_REVISION}",
-                         hint="retrain it: partnergraph train")
+    if (why := features_mismatch(meta.params)) is not None:
+        raise InputError(f"model {meta.version} was trained on {why}", hint="retrain it: partnergraph train")
     tables = read_tables(folder / "tables")
     sd = json.loads((folder / "space.json").read_text())
     tx = np.load(folder / "text.npz")

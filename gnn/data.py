@@ -459,8 +459,8 @@ def _article_days(counts: pd.DataFrame | None, alias: dict[str, int]) -> tuple[n
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     pos = counts["src"].astype(str).map(alias)
     ok = pos.notna().to_numpy()
-    days = day_index(counts["date"].fillna("")) if "date" in counts.columns else np.full(len(counts), -1)
-    df = pd.DataFrame({"p": pos[ok].astype(np.int64).to_numpy(), "day": np.asarray(days)[ok],
+    days = day_index(counts["date"].fillna(""))
+    df = pd.DataFrame({"p": pos[ok].astype(np.int64).to_numpy(), "day": days[ok],
                        "n": pd.to_numeric(counts["n"][ok]).to_numpy(np.int64)})
     df = df.groupby(["p", "day"], as_index=False)["n"].sum()
     return (df["p"].to_numpy(np.int64), df["day"].to_numpy(np.int64), df["n"].to_numpy(np.int64))

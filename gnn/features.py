@@ -43,6 +43,18 @@ HYBRID_FEATURES = ("gnn_score", "gnn_roi")
 #: revision is refused (2: brand text from its own record, brand categories only when stated,
 #: article counts cut at each snapshot, no count of the partner's topics: docs/gnn.md).
 FEATURES_REVISION = 2
+def features_mismatch(params: dict[str, Any]) -> str | None:
+    """Why a model's recorded ``params`` were computed on other pair features than this version
+    computes (another list, or the same names under another revision); ``None`` when they match."""
+    have = params.get("pair_features") or []
+    if have != list(PAIR_FEATURES):
+        return f"another set of pair features ({len(have)}, this version has {len(PAIR_FEATURES)})"
+    if params.get("features_revision") != FEATURES_REVISION:
+        return (f"pair features of revision {params.get('features_revision') or 1}, "
+                f"this version computes revision {FEATURES_REVISION}")
+    return None
+
+
 #: Each ``z_*`` feature: the linear profile feature it standardises, the brand profile
 #: (a :class:`PairContext` field; ``None``: the brand's text profile) and the partner matrix.
 _Z = {"z_topic": ("topic_cos", "brand_topic", "Tn"), "z_root": ("root_cos", "brand_root", "Rn"),

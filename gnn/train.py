@@ -62,7 +62,14 @@ from gnn.data import (
     snapshot,
     to_hetero,
 )
-from gnn.features import BRAND_CHUNK, FEATURES_REVISION, HYBRID_FEATURES, PAIR_FEATURES, PairContext
+from gnn.features import (
+    BRAND_CHUNK,
+    FEATURES_REVISION,
+    HYBRID_FEATURES,
+    PAIR_FEATURES,
+    PairContext,
+    features_mismatch,
+)
 from gnn.metrics import RankingAccumulator, regression_metrics
 from gnn.split import (
     GBM_RANDOM_PER_POSITIVE,
@@ -853,8 +860,7 @@ def frozen_from(meta: ModelMeta | None) -> tuple[Frozen, dict[str, Any]] | None:
         age = (datetime.now(UTC) - datetime.fromisoformat(str(at).replace("Z", "+00:00"))).total_seconds() / 86400
     except ValueError:
         return None
-    ok = (p.get("pair_features") == list(PAIR_FEATURES) and p.get("hybrid_features") == list(HYBRID_FEATURES)
-          and p.get("features_revision") == FEATURES_REVISION
+    ok = (features_mismatch(p) is None and p.get("hybrid_features") == list(HYBRID_FEATURES)
           and all(p.get(k) == v for k, v in _gbm_config().items())
           and isinstance(p.get("gnn"), dict) and set(p["gnn"]) == {f.name for f in fields(GNNConfig)}
           and int(p.get("gnn_epochs") or 0) > 0 and meta.shipped in CANDIDATES and age <= FROZEN_MAX_AGE_DAYS)
