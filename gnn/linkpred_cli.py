@@ -13,14 +13,18 @@ import click
 @click.command()
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of numpy, torch and LightGBM.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.option("--gnn-conv", type=click.Choice(["sage", "gat", "hgt"]), default="sage", show_default=True,
+              help="The GNN's message passing: GraphSAGE, GATv2 attention, or HGT (docs/gnn.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's metrics as JSON.")
 @click.pass_obj
-def train(obj: Any, seed: int, no_progress: bool, as_json: bool) -> None:
+def train(obj: Any, seed: int, no_progress: bool, gnn_conv: str, as_json: bool) -> None:
     """Train partner recommendation (GNN, GBM, hybrid vs baselines) on a temporal split; ship the
     validation winner, refit it on all partnerships and save the artefact with a report."""
+    from gnn.model import GNNConfig
     from gnn.train import train_linkpred
 
-    out = train_linkpred(obj.store(), obj.settings, seed=seed, progress=not no_progress)
+    out = train_linkpred(obj.store(), obj.settings, seed=seed, progress=not no_progress,
+                         cfg=GNNConfig(conv=gnn_conv))
     meta = out.meta
     if as_json:
         click.echo(json.dumps({"version": meta.version, "shipped": meta.shipped, "path": str(out.path),

@@ -1,8 +1,10 @@
 """The heterogeneous GNN: GraphSAGE encoder, a factorised link decoder and a performance head.
 
-- **Encoder**: an input projection per node type, then ``layers`` rounds of ``HeteroConv`` with a
-  ``SAGEConv`` per edge type (reverse edges included), summed over edge types, with residual
-  connections, ReLU and dropout.
+- **Encoder**: an input projection per node type, then ``layers`` rounds of message passing
+  (reverse edges included) with residual connections, ReLU, layer norm and dropout. The round is
+  chosen by :attr:`GNNConfig.conv`: ``"sage"`` (``HeteroConv`` with a ``SAGEConv`` per edge
+  type, summed over edge types; the default), ``"gat"`` (the same with ``GATv2Conv``, attention
+  over neighbours) or ``"hgt"`` (``HGTConv``: type-specific attention across edge types).
 - **Link decoder**: ``score(b, p) = <W_b h_b, W_p h_p> + w · h_p``. Factorised, so a brand is
   scored against every partner with one matrix product (full rankings, no sampling).
 - **Performance head**: an MLP on ``[h_b, h_p, h_b * h_p]`` predicting standardised log ROI and
@@ -19,7 +21,7 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch_geometric.nn import HeteroConv, SAGEConv
+from torch_geometric.nn import GATv2Conv, HeteroConv, HGTConv, SAGEConv
 
 EdgeType = tuple[str, str, str]
 
@@ -42,23 +44,40 @@ class GNNConfig:
     #: learnable per-node (id) embeddings for brands and partners, added to the projected
     #: features (collaborative signal the features alone cannot carry); 0 = off
     node_ids: int = 0
+    #: message passing: "sage" (default), "gat" (GATv2 per edge type) or "hgt" (HGTConv)
+    conv: str = "sage"
+    #: attention heads of "gat" and "hgt"
+    heads: int = 2
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+CONVS = ("sage", "gat", "hgt")
+
+
+def _conv(kind: str, node_types: list[str], edge_types: list[EdgeType], hidden: int, heads: int) -> nn.Module:
+    """One round of heterogeneous message passing, ``hidden`` wide in and out."""
+    if kind == "sage":
+        return HeteroConv({et: SAGEConv((hidden, hidden), hidden) for et in edge_types}, aggr="sum")
+    if kind == "gat":
+        return HeteroConv({et: GATv2Conv((hidden, hidden), hidden // heads, heads=heads, add_self_loops=False)
+                           for et in edge_types}, aggr="sum")
+    if kind == "hgt":
+        return HGTConv(hidden, hidden, (node_types, edge_types), heads=heads)
+    raise ValueError(f"unknown GNN convolution {kind!r}: choose one of {', '.join(CONVS)}")
+
+
 class Encoder(nn.Module):
     def __init__(self, in_dims: dict[str, int], edge_types: list[EdgeType], hidden: int = 64,
-                 layers: int = 2, dropout: float = 0.2, num_nodes: dict[str, int] | None = None) -> None:
+                 layers: int = 2, dropout: float = 0.2, num_nodes: dict[str, int] | None = None,
+                 conv: str = "sage", heads: int = 2) -> None:
         super().__init__()
         self.inp = nn.ModuleDict({nt: nn.Linear(d, hidden) for nt, d in in_dims.items()})
         self.ids = nn.ModuleDict({nt: nn.Embedding(n, hidden) for nt, n in (num_nodes or {}).items()})
         for emb in self.ids.values():
             nn.init.normal_(emb.weight, std=0.1)  # type: ignore[arg-type]
-        self.convs = nn.ModuleList([
-            HeteroConv({et: SAGEConv((hidden, hidden), hidden) for et in edge_types}, aggr="sum")
-            for _ in range(layers)
-        ])
+        self.convs = nn.ModuleList([_conv(conv, list(in_dims), edge_types, hidden, heads) for _ in range(layers)])
         self.norms = nn.ModuleList([
             nn.ModuleDict({nt: nn.LayerNorm(hidden) for nt in in_dims}) for _ in range(layers)
         ])
@@ -87,7 +106,7 @@ class LinkPredGNN(nn.Module):
         super().__init__()
         self.cfg = cfg
         ids = {nt: n for nt, n in (num_nodes or {}).items() if nt in ("brand", "partner")} if cfg.node_ids else {}
-        self.encoder = Encoder(in_dims, edge_types, cfg.hidden, cfg.layers, cfg.dropout, ids)
+        self.encoder = Encoder(in_dims, edge_types, cfg.hidden, cfg.layers, cfg.dropout, ids, cfg.conv, cfg.heads)
         self.brand_proj = nn.Linear(cfg.hidden, cfg.hidden)
         self.partner_proj = nn.Linear(cfg.hidden, cfg.hidden)
         self.partner_bias = nn.Linear(cfg.hidden, 1)

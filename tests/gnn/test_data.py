@@ -68,7 +68,8 @@ def test_hetero_shapes_and_reverse_edges(tables) -> None:  # noqa: ANN001
     assert data["partner", "links", "partner"].edge_index.shape[1] == 2  # symmetric
 
 
-def test_gnn_shapes_on_three_nodes(tables) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("conv", ["sage", "gat", "hgt"])
+def test_gnn_shapes_on_three_nodes(tables, conv: str) -> None:  # noqa: ANN001
     import torch
 
     from gnn.model import GNNConfig, LinkPredGNN
@@ -77,16 +78,28 @@ def test_gnn_shapes_on_three_nodes(tables) -> None:  # noqa: ANN001
     data = to_hetero(tables, s, FeatureSpace.fit(tables, s))
     torch.manual_seed(0)
     model = LinkPredGNN({nt: data[nt].x.shape[1] for nt in data.node_types}, list(data.edge_types),
-                        GNNConfig(hidden=8))
+                        GNNConfig(hidden=8, conv=conv))
     model.eval()
     h = model.embed(data.x_dict, data.edge_index_dict)
     assert h["brand"].shape == (1, 8) and h["partner"].shape == (2, 8)
+    assert torch.isfinite(h["partner"]).all()
+    # message passing reaches the brand: its embedding depends on its partner's features
+    x2 = {nt: x.clone() for nt, x in data.x_dict.items()}
+    x2["partner"][0] += 1.0
+    assert not torch.allclose(model.embed(x2, data.edge_index_dict)["brand"], h["brand"])
     assert model.score_all(h["brand"], h["partner"]).shape == (1, 2)
     assert model.score_pairs(h["brand"][[0, 0]], h["partner"]).shape == (2,)
     pairs = model.performance(h["brand"][[0, 0]], h["partner"])
     block = model.performance_block(h["brand"], h["partner"])
     assert pairs.shape == (2, 2) and block.shape == (1, 2, 2)
     assert torch.allclose(block[0], pairs, atol=1e-5)  # the split first layer equals the plain head
+
+
+def test_an_unknown_convolution_is_refused_by_name() -> None:
+    from gnn.model import GNNConfig, LinkPredGNN
+
+    with pytest.raises(ValueError, match="unknown GNN convolution 'gcn'.*sage, gat, hgt"):
+        LinkPredGNN({"brand": 4, "partner": 4}, [("brand", "partnered", "partner")], GNNConfig(conv="gcn"))
 
 
 def test_scaler_is_fitted_on_the_training_snapshot_only(tables) -> None:  # noqa: ANN001

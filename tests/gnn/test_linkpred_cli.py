@@ -72,3 +72,9 @@ def test_eval_linkpred_bad_input(tmp_path: Path) -> None:
     tiny.write_text("source,target\na,b\nb,c\n")
     res = CliRunner().invoke(main, ["--home", str(tmp_path), "eval", "linkpred", "--edges", str(tiny)])
     assert res.exit_code == 6 and "at least 20 edges" in res.output
+
+
+def test_train_refuses_an_unknown_gnn_convolution(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["--home", str(tmp_path), "train", "--gnn-conv", "gcn"])
+    assert res.exit_code == 2
+    assert "Invalid value for '--gnn-conv'" in res.output and "'sage', 'gat', 'hgt'" in res.output

@@ -98,7 +98,7 @@ def test_weekly_refit_reuses_the_evaluated_configuration(store: GraphStore, tmp_
     write_world(store)
     settings = load_settings(env={}, home=tmp_path, graph_uri=store.uri if store.backend == "neo4j" else None)
     first = train_linkpred(store, settings, seed=7, progress=False,
-                           cfg=GNNConfig(hidden=16, max_epochs=4, node_ids=1))
+                           cfg=GNNConfig(hidden=16, max_epochs=4, node_ids=1, conv="hgt"))
     assert first.meta.metrics["evaluation"]["stages"] == ["selection", "test", "refit"]
     again = refresh_linkpred(store, settings, first, seed=7, progress=False)
     meta = again.meta
@@ -108,6 +108,7 @@ def test_weekly_refit_reuses_the_evaluated_configuration(store: GraphStore, tmp_
     assert "selection" not in meta.params["seconds"] and "test" not in meta.params["seconds"]
     assert meta.params["gnn_epochs"] == first.meta.params["gnn_epochs"]
     assert meta.params["frozen_from"] == first.meta.version
+    assert meta.params["gnn"]["conv"] == "hgt"  # the evaluated encoder is the one refitted
     # a refit of a refit still names the evaluated run
     third = refresh_linkpred(store, settings, again, seed=7, progress=False)
     assert third.meta.metrics["evaluation"]["run"] == first.meta.version
