@@ -101,23 +101,29 @@ class LinkPredRanker:
         import torch
 
         if self.name == "gnn":
+            sb = self.ctx.structure_block(brands) if self.gnn.needs_structure else None
             with torch.no_grad():
-                logits = self.gnn.score_all(self.h["brand"][torch.from_numpy(brands)], self.h["partner"])
+                logits = self.gnn.score_all(self.h["brand"][torch.from_numpy(brands)], self.h["partner"],
+                                            None if sb is None else torch.from_numpy(sb))
             return 1.0 / (1.0 + np.exp(-logits.numpy().astype(np.float64)))
         X = self.ctx.block(brands)
         if self.name == "hybrid" and self.hybrid is not None:
             from gnn.train import hybrid_features
 
-            gs, gr = self._gnn_block(brands)
+            gs, gr = self._gnn_block(brands, X)
             return self.hybrid.predict(hybrid_features(X, gs, gr))
         return self.gbm.predict(X)
 
-    def _gnn_block(self, brands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _gnn_block(self, brands: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The GNN's (score, predicted log ROI) of ``brands`` against every partner, whose pair
+        features are ``X``."""
         import torch
+
+        from gnn.train import gnn_structure
 
         with torch.no_grad():
             hb = self.h["brand"][torch.from_numpy(brands)]
-            gs = self.gnn.score_all(hb, self.h["partner"]).numpy()
+            gs = self.gnn.score_all(hb, self.h["partner"], gnn_structure(self.gnn, X)).numpy()
             perf = self.gnn.performance_block(hb, self.h["partner"]).numpy()
         return gs, perf[:, :, 0]
 
@@ -178,8 +184,10 @@ class LinkPredRanker:
             return {}
         x = self.ctx.pairs(b, p)[0]
         if self.name == "hybrid" and self.hybrid is not None:
-            gs, gr = self._gnn_block(b)
-            xh = np.concatenate([x, [gs[0, p[0]], gr[0, p[0]]]]).astype(np.float32)
+            from gnn.train import gnn_pair_outputs
+
+            gs, gr = gnn_pair_outputs(self.gnn, self.h, b, p, x[None])
+            xh = np.concatenate([x, [gs[0], gr[0]]]).astype(np.float32)
             return self.hybrid.contributions(xh)
         return self.gbm.contributions(x)
 
@@ -358,7 +366,7 @@ def load_artefact(folder: Path) -> TrainOutcome:
     space = FeatureSpace(Scaler.from_dict(sd["partner_scaler"]), Scaler.from_dict(sd["brand_scaler"]),
                          TextProjection(tx["mean"], tx["components"]), sd["countries"], sd["languages"])
     cutoff = int(meta.params["cutoff_day"])
-    cfg = GNNConfig(**meta.params["gnn"])
+    cfg = GNNConfig.from_params(meta.params["gnn"])
     gnn = new_gnn(to_hetero(tables, snapshot(tables, cutoff), space), cfg)
     gnn.load_state_dict(torch.load(folder / "gnn.pt", weights_only=True))
     gnn.eval()

@@ -39,6 +39,10 @@ PAIR_FEATURES = (
     "fine_cos", "z_fine",
 )
 HYBRID_FEATURES = ("gnn_score", "gnn_roi")
+#: The pair features the GNN's structural decoder reads (:attr:`gnn.model.GNNConfig.structure`):
+#: Adamic-Adar and common-neighbour counts through shared brands and through topics.
+STRUCTURE_FEATURES = ("aa_brand", "aa_topic", "cn_brand", "cn_topic")
+_STRUCTURE_COLS = [PAIR_FEATURES.index(f) for f in STRUCTURE_FEATURES]
 #: Bumped when a feature's meaning changes under the same name: a model computed on another
 #: revision is refused (2: brand text from its own record, brand categories only when stated,
 #: article counts cut at each snapshot, no count of the partner's topics: docs/gnn.md).
@@ -53,6 +57,14 @@ def features_mismatch(params: dict[str, Any]) -> str | None:
         return (f"pair features of revision {params.get('features_revision') or 1}, "
                 f"this version computes revision {FEATURES_REVISION}")
     return None
+
+
+def structure_inputs(X: np.ndarray) -> np.ndarray:
+    """The GNN's structural inputs ``[..., 4]`` (float32) from pair features ``[...,
+    len(PAIR_FEATURES)]`` (pairs or a block): every count log-scaled (the CN features already are)."""
+    S = np.array(X[..., _STRUCTURE_COLS], dtype=np.float32)
+    S[..., :2] = np.log1p(np.maximum(S[..., :2], 0.0))
+    return S
 
 
 #: Each ``z_*`` feature: the linear profile feature it standardises, the brand profile
@@ -184,6 +196,13 @@ class PairContext:
     def text_profile_cos(self, brands: np.ndarray) -> np.ndarray:
         prof = _norm_rows(_dense(self.A[brands] @ self.Xp))
         return prof @ self.Xp.T
+
+    def structure_block(self, brands: np.ndarray) -> np.ndarray:
+        """``[len(brands), P, 4]``: :func:`structure_inputs` of :meth:`block`, computed alone."""
+        brands = np.asarray(brands, np.int64)
+        aa_b, aa_t = self.aa_parts(brands)
+        cn_b, cn_t = self.cn_parts(brands)
+        return np.log1p(np.stack([aa_b, aa_t, cn_b, cn_t], axis=-1)).astype(np.float32)
 
     # ---- the full feature block
 

@@ -5,8 +5,13 @@
   chosen by :attr:`GNNConfig.conv`: ``"sage"`` (``HeteroConv`` with a ``SAGEConv`` per edge
   type, summed over edge types; the default), ``"gat"`` (the same with ``GATv2Conv``, attention
   over neighbours) or ``"hgt"`` (``HGTConv``: type-specific attention across edge types).
-- **Link decoder**: ``score(b, p) = <W_b h_b, W_p h_p> + w · h_p``. Factorised, so a brand is
-  scored against every partner with one matrix product (full rankings, no sampling).
+- **Link decoder**: ``score(b, p) = <W_b h_b, W_p h_p> + w · h_p + f(s_bp)``. The first terms are
+  factorised, so a brand is scored against every partner with one matrix product (full
+  rankings, no sampling). ``f`` is a small MLP over the pair's structure ``s_bp``
+  (:data:`gnn.features.STRUCTURE_FEATURES`: Adamic-Adar and common-neighbour counts through
+  shared brands and through topics), as in structure-aware link predictors (NCN, BUDDY): node
+  embeddings compared by a dot product cannot count the paths between two nodes, which is what
+  the heuristics measure (:attr:`GNNConfig.structure`).
 - **Performance head**: an MLP on ``[h_b, h_p, h_b * h_p]`` predicting standardised log ROI and
   conversion rate of a (brand, partner) pair; trained jointly with the link loss. The partner
   embeddings ``h_p`` it shapes are the product's *performance embeddings*.
@@ -48,9 +53,21 @@ class GNNConfig:
     conv: str = "sage"
     #: attention heads of "gat" and "hgt"
     heads: int = 2
+    #: the decoder adds an MLP over the pair's path counts (see the module docstring)
+    structure: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> GNNConfig:
+        """The configuration an artefact records. A field it lacks takes the value the version
+        that wrote it had: artefacts before the structural decoder had none."""
+        return cls(**{"structure": False, **params})
+
+
+#: Width of the structural input (:data:`gnn.features.STRUCTURE_FEATURES`).
+STRUCTURE_INPUTS = 4
 
 
 CONVS = ("sage", "gat", "hgt")
@@ -110,20 +127,35 @@ class LinkPredGNN(nn.Module):
         self.brand_proj = nn.Linear(cfg.hidden, cfg.hidden)
         self.partner_proj = nn.Linear(cfg.hidden, cfg.hidden)
         self.partner_bias = nn.Linear(cfg.hidden, 1)
+        self.struct = (nn.Sequential(nn.Linear(STRUCTURE_INPUTS, 16), nn.ReLU(), nn.Linear(16, 1))
+                       if cfg.structure else None)
         self.perf = nn.Sequential(nn.Linear(3 * cfg.hidden, cfg.hidden), nn.ReLU(),
                                   nn.Dropout(cfg.dropout), nn.Linear(cfg.hidden, 2))
 
     def embed(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
         return self.encoder(x_dict, edge_index_dict)
 
-    def score_all(self, h_brand: Tensor, h_partner: Tensor) -> Tensor:
-        """``[len(h_brand), len(h_partner)]`` link logits."""
-        return self.brand_proj(h_brand) @ self.partner_proj(h_partner).T + self.partner_bias(h_partner).T
+    @property
+    def needs_structure(self) -> bool:
+        return self.struct is not None
 
-    def score_pairs(self, h_brand: Tensor, h_partner: Tensor) -> Tensor:
-        """Logits of aligned pairs (row ``i`` of each)."""
+    def _structure(self, s: Tensor | None) -> Tensor | float:
+        if self.struct is None:
+            return 0.0
+        if s is None:
+            raise ValueError("this GNN's decoder reads the pairs' structure: pass their structural inputs")
+        return self.struct(s).squeeze(-1)
+
+    def score_all(self, h_brand: Tensor, h_partner: Tensor, s: Tensor | None = None) -> Tensor:
+        """``[len(h_brand), len(h_partner)]`` link logits; ``s``: the pairs' structural inputs,
+        ``[len(h_brand), len(h_partner), STRUCTURE_INPUTS]`` (when :attr:`needs_structure`)."""
+        return (self.brand_proj(h_brand) @ self.partner_proj(h_partner).T + self.partner_bias(h_partner).T
+                + self._structure(s))
+
+    def score_pairs(self, h_brand: Tensor, h_partner: Tensor, s: Tensor | None = None) -> Tensor:
+        """Logits of aligned pairs (row ``i`` of each; ``s``: ``[n, STRUCTURE_INPUTS]``)."""
         return ((self.brand_proj(h_brand) * self.partner_proj(h_partner)).sum(-1)
-                + self.partner_bias(h_partner).squeeze(-1))
+                + self.partner_bias(h_partner).squeeze(-1) + self._structure(s))
 
     def performance(self, h_brand: Tensor, h_partner: Tensor) -> Tensor:
         """``[n, 2]`` standardised (log ROI, conversion rate) of aligned pairs."""

@@ -69,6 +69,7 @@ from gnn.features import (
     PAIR_FEATURES,
     PairContext,
     features_mismatch,
+    structure_inputs,
 )
 from gnn.metrics import RankingAccumulator, regression_metrics
 from gnn.split import (
@@ -294,7 +295,10 @@ def train_epoch(model: LinkPredGNN, opt: torch.optim.Optimizer, cache: SnapshotC
         cand = np.arange(P) if P <= LISTWISE_CANDIDATES else np.unique(np.concatenate(
             [rng.choice(P, LISTWISE_CANDIDATES, replace=False), wb.pos_p]))
         ub, inv = np.unique(wb.pos_b, return_inverse=True)
-        logits = model.score_all(hb[torch.from_numpy(ub)], hp[torch.from_numpy(cand)])[torch.from_numpy(inv)]
+        # the structural inputs of the window's brands against every partner (None: no such decoder)
+        sb = torch.from_numpy(cache.ctx(wb.day).structure_block(ub)) if model.needs_structure else None
+        logits = model.score_all(hb[torch.from_numpy(ub)], hp[torch.from_numpy(cand)],
+                                 None if sb is None else sb[:, torch.from_numpy(cand)])[torch.from_numpy(inv)]
         taken = torch.from_numpy(wb.taken[wb.pos_b][:, cand].toarray() > 0)
         col = torch.from_numpy(np.searchsorted(cand, wb.pos_p))
         rows = torch.arange(len(wb.pos_b))
@@ -309,7 +313,9 @@ def train_epoch(model: LinkPredGNN, opt: torch.optim.Optimizer, cache: SnapshotC
             bb = np.concatenate([wb.pos_b, nb])
             pp = np.concatenate([wb.pos_p, npp])
             yy = torch.from_numpy(np.concatenate([np.ones(len(wb.pos_b)), np.zeros(len(nb))]).astype(np.float32))
-            s = model.score_pairs(hb[torch.from_numpy(bb)], hp[torch.from_numpy(pp)])
+            s = model.score_pairs(hb[torch.from_numpy(bb)], hp[torch.from_numpy(pp)],
+                                  None if sb is None else sb[torch.from_numpy(np.searchsorted(ub, bb)),
+                                                             torch.from_numpy(pp)])
             loss = loss + model.cfg.hard_weight * F.binary_cross_entropy_with_logits(s, yy)
         ok = np.isfinite(wb.roi)
         if ok.any():
@@ -347,8 +353,10 @@ def evaluate(model: LinkPredGNN, cache: SnapshotCache, gdata: GNNData, w: Window
     acc = RankingAccumulator()
     brands = w.brands
     posm = w.positives_matrix(cache.t.num_brands, cache.t.num_partners)
+    sb = cache.ctx(w.start_day).structure_block(brands) if model.needs_structure else None
     with torch.no_grad():
-        scores = model.score_all(h["brand"][torch.from_numpy(brands)], h["partner"]).numpy()
+        scores = model.score_all(h["brand"][torch.from_numpy(brands)], h["partner"],
+                                 None if sb is None else torch.from_numpy(sb)).numpy()
     acc.add(scores, ~(s.known[brands].toarray() > 0), posm[brands].toarray() > 0)
     res = acc.result()
     return selection_score(res) if metric == "select" else float(res.get(metric, 0.0))
@@ -434,14 +442,22 @@ def fit_perf_head(model: LinkPredGNN, cache: SnapshotCache, gdata: GNNData, batc
 
 
 def gnn_pair_outputs(model: LinkPredGNN, h: dict[str, torch.Tensor], b: np.ndarray,
-                     p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(link logit, predicted standardised log ROI) of aligned pairs."""
+                     p: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(link logit, predicted standardised log ROI) of aligned pairs with pair features ``X``."""
     import torch
 
     with torch.no_grad():
         hb = h["brand"][torch.from_numpy(np.asarray(b, np.int64))]
         hp = h["partner"][torch.from_numpy(np.asarray(p, np.int64))]
-        return model.score_pairs(hb, hp).numpy(), model.performance(hb, hp)[:, 0].numpy()
+        return (model.score_pairs(hb, hp, gnn_structure(model, X)).numpy(),
+                model.performance(hb, hp)[:, 0].numpy())
+
+
+def gnn_structure(model: LinkPredGNN, X: np.ndarray) -> torch.Tensor | None:
+    """The structural inputs of pairs (or a block) with pair features ``X``, when the GNN reads them."""
+    import torch
+
+    return torch.from_numpy(structure_inputs(X)) if model.needs_structure else None
 
 
 # ----------------------------------------------------------------------------- one stage
@@ -471,11 +487,11 @@ def rows_gnn_outputs(model: LinkPredGNN, gdata: GNNData, cache: SnapshotCache, w
     score = np.zeros(int(sel.sum()))
     roi = np.zeros(int(sel.sum()))
     win = rows.win[sel]
-    b, p = rows.b[sel], rows.p[sel]
+    b, p, X = rows.b[sel], rows.p[sel], rows.X[sel]
     for wi in np.unique(win).tolist():
         rs = win == wi
         h = gnn_embeddings(model, gdata.graph(cache, windows[wi].start_day))
-        score[rs], roi[rs] = gnn_pair_outputs(model, h, b[rs], p[rs])
+        score[rs], roi[rs] = gnn_pair_outputs(model, h, b[rs], p[rs], X[rs])
     return score, roi
 
 
@@ -571,7 +587,7 @@ def evaluate_stage(cache: SnapshotCache, m: StageModels, w: Window, *, rounds: d
         if h is not None and m.gnn is not None:
             with torch.no_grad():
                 hb = h["brand"][torch.from_numpy(chunk)]
-                gs = m.gnn.score_all(hb, h["partner"]).numpy()
+                gs = m.gnn.score_all(hb, h["partner"], gnn_structure(m.gnn, X)).numpy()
                 gr = m.gnn.performance_block(hb, h["partner"])[:, :, 0].numpy()
             acc("gnn").add(gs, cand, pos)
             if m.hybrid is not None:
@@ -893,7 +909,7 @@ def refresh_linkpred(store: GraphStore, settings: Settings, previous: TrainOutco
         return train_linkpred(store, settings, seed=seed, progress=progress)
     assert previous is not None
     frozen, record = got
-    cfg = GNNConfig(**previous.meta.params["gnn"])
+    cfg = GNNConfig.from_params(previous.meta.params["gnn"])
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
     tables, split, cache, val, test, timings["export"] = _prepare(store, settings)

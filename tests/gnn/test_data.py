@@ -87,12 +87,28 @@ def test_gnn_shapes_on_three_nodes(tables, conv: str) -> None:  # noqa: ANN001
     x2 = {nt: x.clone() for nt, x in data.x_dict.items()}
     x2["partner"][0] += 1.0
     assert not torch.allclose(model.embed(x2, data.edge_index_dict)["brand"], h["brand"])
-    assert model.score_all(h["brand"], h["partner"]).shape == (1, 2)
-    assert model.score_pairs(h["brand"][[0, 0]], h["partner"]).shape == (2,)
+    sb = torch.rand(1, 2, 4)  # structural inputs of the pairs
+    block = model.score_all(h["brand"], h["partner"], sb)
+    assert block.shape == (1, 2)
+    pairs = model.score_pairs(h["brand"][[0, 0]], h["partner"], sb[0])
+    assert torch.allclose(pairs, block[0], atol=1e-5)  # aligned pairs give what the block gives
+    # the structure moves the score, and a decoder that reads it refuses to go without it
+    assert not torch.allclose(model.score_all(h["brand"], h["partner"], sb + 1.0), block)
+    with pytest.raises(ValueError, match="structural inputs"):
+        model.score_all(h["brand"], h["partner"])
     pairs = model.performance(h["brand"][[0, 0]], h["partner"])
     block = model.performance_block(h["brand"], h["partner"])
     assert pairs.shape == (2, 2) and block.shape == (1, 2, 2)
     assert torch.allclose(block[0], pairs, atol=1e-5)  # the split first layer equals the plain head
+
+
+def test_gnn_config_of_an_older_artefact_has_no_structural_decoder() -> None:
+    from gnn.model import GNNConfig, LinkPredGNN
+
+    old = GNNConfig.from_params({"hidden": 8, "conv": "sage"})  # written before the field existed
+    assert not old.structure and GNNConfig.from_params({"structure": True}).structure
+    model = LinkPredGNN({"brand": 4, "partner": 4}, [("brand", "partnered", "partner")], old)
+    assert not model.needs_structure and model.struct is None
 
 
 def test_an_unknown_convolution_is_refused_by_name() -> None:

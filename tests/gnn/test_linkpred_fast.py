@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from gnn.data import GraphTables, snapshot, tables_from_export
-from gnn.features import PAIR_FEATURES, PairContext
+from gnn.features import PAIR_FEATURES, PairContext, structure_inputs
 from gnn.split import sample_negatives, temporal_split, topic_neighbours, window
 from graph.settings import load_settings
 from graph.store.base import GraphStore
@@ -43,6 +43,12 @@ def test_pair_features_equal_the_block() -> None:
     assert X.shape == (300, len(PAIR_FEATURES))
     assert np.abs(X - Y).max() < 1e-4
     assert X[:, PAIR_FEATURES.index("cn_brand")].max() > 0  # the collaborative features are not all zero
+    # the GNN's structural inputs: computed alone, they equal those of the full block and of pairs
+    S = ctx.structure_block(brands)
+    assert S.shape == (len(brands), t.num_partners, 4)
+    assert np.allclose(S, structure_inputs(ctx.block(brands)), atol=1e-5)
+    assert np.allclose(structure_inputs(X), S[np.searchsorted(brands, b), p], atol=1e-4)
+    assert S[..., 0].max() > 0 and S[..., 1].max() > 0  # Adamic-Adar through brands and through topics
 
 
 def test_vectorised_negatives_are_distinct_and_never_partners() -> None:
