@@ -89,6 +89,15 @@ def test_train_artefact_ranker_reload_and_schema_refusal(store: GraphStore, tmp_
     again = load_linkpred(settings)
     assert again is not None and again.meta.version == meta.version
     assert np.allclose(again.ranker.score(brands[:2], partners[:2]), s[:2, :2], atol=1e-6)
+    # every candidate scores through the artefact; the GNN's decoder reads the pairs' structure
+    rk = again.ranker
+    assert rk.gnn.needs_structure and again.meta.params["gnn"]["structure"] is True
+    for name in ("gnn", "hybrid"):
+        rk.name = name
+        sc = rk.score(brands[:2], partners[:2])
+        assert np.isfinite(sc).all() and ((sc >= 0) & (sc <= 1)).all()
+        assert "pop" in rk.attributions("brand:0", "partner:5")
+    rk.name = meta.shipped
     # ---- an artefact of another schema version is refused (the caller retrains)
     meta_path = out.path / "meta.json"
     doc = json.loads(meta_path.read_text())
