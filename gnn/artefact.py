@@ -101,10 +101,11 @@ class LinkPredRanker:
         import torch
 
         if self.name == "gnn":
-            sb = self.ctx.structure_block(brands) if self.gnn.needs_structure else None
+            from gnn.train import gnn_structure_block
+
             with torch.no_grad():
                 logits = self.gnn.score_all(self.h["brand"][torch.from_numpy(brands)], self.h["partner"],
-                                            None if sb is None else torch.from_numpy(sb))
+                                            gnn_structure_block(self.gnn, self.ctx, brands))
             return 1.0 / (1.0 + np.exp(-logits.numpy().astype(np.float64)))
         X = self.ctx.block(brands)
         if self.name == "hybrid" and self.hybrid is not None:

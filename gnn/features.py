@@ -47,6 +47,8 @@ _STRUCTURE_COLS = [PAIR_FEATURES.index(f) for f in STRUCTURE_FEATURES]
 #: revision is refused (2: brand text from its own record, brand categories only when stated,
 #: article counts cut at each snapshot, no count of the partner's topics: docs/gnn.md).
 FEATURES_REVISION = 2
+
+
 def features_mismatch(params: dict[str, Any]) -> str | None:
     """Why a model's recorded ``params`` were computed on other pair features than this version
     computes (another list, or the same names under another revision); ``None`` when they match."""

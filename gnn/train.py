@@ -295,8 +295,7 @@ def train_epoch(model: LinkPredGNN, opt: torch.optim.Optimizer, cache: SnapshotC
         cand = np.arange(P) if P <= LISTWISE_CANDIDATES else np.unique(np.concatenate(
             [rng.choice(P, LISTWISE_CANDIDATES, replace=False), wb.pos_p]))
         ub, inv = np.unique(wb.pos_b, return_inverse=True)
-        # the structural inputs of the window's brands against every partner (None: no such decoder)
-        sb = torch.from_numpy(cache.ctx(wb.day).structure_block(ub)) if model.needs_structure else None
+        sb = gnn_structure_block(model, cache.ctx(wb.day), ub)  # the window's brands x every partner
         logits = model.score_all(hb[torch.from_numpy(ub)], hp[torch.from_numpy(cand)],
                                  None if sb is None else sb[:, torch.from_numpy(cand)])[torch.from_numpy(inv)]
         taken = torch.from_numpy(wb.taken[wb.pos_b][:, cand].toarray() > 0)
@@ -353,10 +352,9 @@ def evaluate(model: LinkPredGNN, cache: SnapshotCache, gdata: GNNData, w: Window
     acc = RankingAccumulator()
     brands = w.brands
     posm = w.positives_matrix(cache.t.num_brands, cache.t.num_partners)
-    sb = cache.ctx(w.start_day).structure_block(brands) if model.needs_structure else None
     with torch.no_grad():
         scores = model.score_all(h["brand"][torch.from_numpy(brands)], h["partner"],
-                                 None if sb is None else torch.from_numpy(sb)).numpy()
+                                 gnn_structure_block(model, cache.ctx(w.start_day), brands)).numpy()
     acc.add(scores, ~(s.known[brands].toarray() > 0), posm[brands].toarray() > 0)
     res = acc.result()
     return selection_score(res) if metric == "select" else float(res.get(metric, 0.0))
@@ -458,6 +456,14 @@ def gnn_structure(model: LinkPredGNN, X: np.ndarray) -> torch.Tensor | None:
     import torch
 
     return torch.from_numpy(structure_inputs(X)) if model.needs_structure else None
+
+
+def gnn_structure_block(model: LinkPredGNN, ctx: PairContext, brands: np.ndarray) -> torch.Tensor | None:
+    """The structural inputs of ``brands`` against every partner, when the GNN reads them
+    (computed alone, without the rest of the feature block)."""
+    import torch
+
+    return torch.from_numpy(ctx.structure_block(brands)) if model.needs_structure else None
 
 
 # ----------------------------------------------------------------------------- one stage
