@@ -124,8 +124,9 @@ class LinkPredRanker:
 
         with torch.no_grad():
             hb = self.h["brand"][torch.from_numpy(brands)]
-            gs = self.gnn.score_all(hb, self.h["partner"], gnn_structure(self.gnn, X)).numpy()
-            perf = self.gnn.performance_block(hb, self.h["partner"]).numpy()
+            sx = gnn_structure(self.gnn, X)
+            gs = self.gnn.score_all(hb, self.h["partner"], sx).numpy()
+            perf = self.gnn.performance_block(hb, self.h["partner"], sx).numpy()
         return gs, perf[:, :, 0]
 
     def predict_performance(self, brand_ids: Sequence[str], partner_ids: Sequence[str]) -> dict[str, np.ndarray]:
@@ -145,8 +146,11 @@ class LinkPredRanker:
             X = self.ctx.block(brands)
             c = self.perf_cvr.predict(X) if self.perf_cvr is not None else np.full(X.shape[:2], np.nan)
             return self.perf_roi.predict(X), np.clip(c, 0.0, 1.0)
+        from gnn.train import gnn_structure_block
+
         with torch.no_grad():
-            pr = self.gnn.performance_block(self.h["brand"][torch.from_numpy(brands)], self.h["partner"]).numpy()
+            pr = self.gnn.performance_block(self.h["brand"][torch.from_numpy(brands)], self.h["partner"],
+                                            gnn_structure_block(self.gnn, self.ctx, brands)).numpy()
         sc = self.gnn_scale
         return pr[:, :, 0] * sc.roi_std + sc.roi_mean, np.clip(pr[:, :, 1] * sc.cvr_std + sc.cvr_mean, 0.0, 1.0)
 
@@ -165,9 +169,12 @@ class LinkPredRanker:
                 roi[ok] = self.perf_roi.predict(X)
                 cvr[ok] = np.clip(self.perf_cvr.predict(X), 0.0, 1.0) if self.perf_cvr is not None else np.nan
             else:
+                from gnn.train import gnn_structure_pairs
+
                 with torch.no_grad():
                     pr = self.gnn.performance(self.h["brand"][torch.from_numpy(b[ok])],
-                                              self.h["partner"][torch.from_numpy(p[ok])]).numpy()
+                                              self.h["partner"][torch.from_numpy(p[ok])],
+                                              gnn_structure_pairs(self.gnn, self.ctx, b[ok], p[ok])).numpy()
                 sc = self.gnn_scale
                 roi[ok] = pr[:, 0] * sc.roi_std + sc.roi_mean
                 cvr[ok] = np.clip(pr[:, 1] * sc.cvr_std + sc.cvr_mean, 0.0, 1.0)

@@ -12,9 +12,12 @@
   shared brands and through topics), as in structure-aware link predictors (NCN, BUDDY): node
   embeddings compared by a dot product cannot count the paths between two nodes, which is what
   the heuristics measure (:attr:`GNNConfig.structure`).
-- **Performance head**: an MLP on ``[h_b, h_p, h_b * h_p]`` predicting standardised log ROI and
-  conversion rate of a (brand, partner) pair; trained jointly with the link loss. The partner
-  embeddings ``h_p`` it shapes are the product's *performance embeddings*.
+- **Performance head**: an MLP on ``[h_b, h_p, h_b * h_p, s_bp]`` predicting standardised log ROI
+  and conversion rate of a (brand, partner) pair; trained jointly with the link loss. The partner
+  embeddings ``h_p`` it shapes are the product's *performance embeddings*. It reads the pair's
+  structure too (:attr:`GNNConfig.perf_structure`): in the generator's world as in a real one, a
+  pair that fits well both forms and performs well, and once the decoder takes the fit from the
+  path counts, the embeddings alone carry less of it.
 
 Pure shapes; training lives in :mod:`gnn.train`.
 """
@@ -55,6 +58,8 @@ class GNNConfig:
     heads: int = 2
     #: the decoder adds an MLP over the pair's path counts (see the module docstring)
     structure: bool = True
+    #: the performance head reads the pair's structure as well
+    perf_structure: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,8 +67,9 @@ class GNNConfig:
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> GNNConfig:
         """The configuration an artefact records. A field it lacks takes the value the version
-        that wrote it had: artefacts before the structural decoder had none."""
-        return cls(**{"structure": False, **params})
+        that wrote it had: artefacts before the structural decoder had none, and artefacts
+        before the structural performance head had none there."""
+        return cls(**{"structure": False, "perf_structure": False, **params})
 
 
 #: Width of the structural input (:data:`gnn.features.STRUCTURE_FEATURES`).
@@ -129,7 +135,8 @@ class LinkPredGNN(nn.Module):
         self.partner_bias = nn.Linear(cfg.hidden, 1)
         self.struct = (nn.Sequential(nn.Linear(STRUCTURE_INPUTS, 16), nn.ReLU(), nn.Linear(16, 1))
                        if cfg.structure else None)
-        self.perf = nn.Sequential(nn.Linear(3 * cfg.hidden, cfg.hidden), nn.ReLU(),
+        self.perf = nn.Sequential(nn.Linear(3 * cfg.hidden + (STRUCTURE_INPUTS if cfg.perf_structure else 0),
+                                            cfg.hidden), nn.ReLU(),
                                   nn.Dropout(cfg.dropout), nn.Linear(cfg.hidden, 2))
 
     def embed(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
@@ -137,14 +144,18 @@ class LinkPredGNN(nn.Module):
 
     @property
     def needs_structure(self) -> bool:
-        return self.struct is not None
+        """Whether the decoder or the performance head reads the pairs' structural inputs."""
+        return self.cfg.structure or self.cfg.perf_structure
+
+    def _required(self, s: Tensor | None) -> Tensor:
+        if s is None:
+            raise ValueError("this GNN reads the pairs' structure: pass their structural inputs")
+        return s
 
     def _structure(self, s: Tensor | None) -> Tensor | float:
         if self.struct is None:
             return 0.0
-        if s is None:
-            raise ValueError("this GNN's decoder reads the pairs' structure: pass their structural inputs")
-        return self.struct(s).squeeze(-1)
+        return self.struct(self._required(s)).squeeze(-1)
 
     def score_all(self, h_brand: Tensor, h_partner: Tensor, s: Tensor | None = None) -> Tensor:
         """``[len(h_brand), len(h_partner)]`` link logits; ``s``: the pairs' structural inputs,
@@ -157,24 +168,34 @@ class LinkPredGNN(nn.Module):
         return ((self.brand_proj(h_brand) * self.partner_proj(h_partner)).sum(-1)
                 + self.partner_bias(h_partner).squeeze(-1) + self._structure(s))
 
-    def performance(self, h_brand: Tensor, h_partner: Tensor) -> Tensor:
-        """``[n, 2]`` standardised (log ROI, conversion rate) of aligned pairs."""
-        return self.perf(torch.cat([h_brand, h_partner, h_brand * h_partner], dim=-1))
+    def performance(self, h_brand: Tensor, h_partner: Tensor, s: Tensor | None = None) -> Tensor:
+        """``[n, 2]`` standardised (log ROI, conversion rate) of aligned pairs (``s`` as in
+        :meth:`score_pairs`)."""
+        parts = [h_brand, h_partner, h_brand * h_partner]
+        if self.cfg.perf_structure:
+            parts.append(self._required(s))
+        return self.perf(torch.cat(parts, dim=-1))
 
-    def performance_block(self, h_brand: Tensor, h_partner: Tensor, chunk: int = 8) -> Tensor:
-        """``[len(h_brand), len(h_partner), 2]`` performance of every brand x partner pair.
+    def performance_block(self, h_brand: Tensor, h_partner: Tensor, s: Tensor | None = None,
+                          chunk: int = 8) -> Tensor:
+        """``[len(h_brand), len(h_partner), 2]`` performance of every brand x partner pair (``s``
+        as in :meth:`score_all`).
 
-        Uses the first layer's split ``W [h_b, h_p, h_b * h_p] = W_b h_b + W_p h_p + W_bp (h_b * h_p)``
-        so the pair tensor is never materialised with 3x the width."""
+        Uses the first layer's split ``W [h_b, h_p, h_b * h_p, s] = W_b h_b + W_p h_p + W_bp (h_b * h_p)
+        + W_s s`` so the pair tensor is never materialised with 3x the width."""
         first: nn.Linear = self.perf[0]  # type: ignore[assignment]
         rest = self.perf[1:]
         d = h_brand.shape[1]
-        wb, wp, wbp = first.weight[:, :d], first.weight[:, d:2 * d], first.weight[:, 2 * d:]
+        wb, wp, wbp, ws = (first.weight[:, :d], first.weight[:, d:2 * d], first.weight[:, 2 * d:3 * d],
+                           first.weight[:, 3 * d:])
+        sr = self._required(s) if self.cfg.perf_structure else None
         pb = h_brand @ wb.T + first.bias
         pp = h_partner @ wp.T
         outs = []
         for i in range(0, len(h_brand), chunk):
             hb = h_brand[i:i + chunk]
             z = pb[i:i + chunk, None, :] + pp[None, :, :] + (hb[:, None, :] * h_partner[None, :, :]) @ wbp.T
+            if sr is not None:
+                z = z + sr[i:i + chunk] @ ws.T
             outs.append(rest(z))
         return torch.cat(outs, dim=0) if outs else h_brand.new_zeros((0, len(h_partner), 2))

@@ -321,7 +321,10 @@ def train_epoch(model: LinkPredGNN, opt: torch.optim.Optimizer, cache: SnapshotC
             target = np.stack([(wb.roi[ok] - scale.roi_mean) / scale.roi_std,
                                np.nan_to_num((wb.cvr[ok] - scale.cvr_mean) / scale.cvr_std)], axis=1)
             wmask = np.stack([np.ones(int(ok.sum())), np.isfinite(wb.cvr[ok])], axis=1)
-            pred = model.performance(hb[torch.from_numpy(wb.pos_b[ok])], hp[torch.from_numpy(wb.pos_p[ok])])
+            pb, pp = wb.pos_b[ok], wb.pos_p[ok]
+            pred = model.performance(hb[torch.from_numpy(pb)], hp[torch.from_numpy(pp)],
+                                     None if sb is None else sb[torch.from_numpy(np.searchsorted(ub, pb)),
+                                                                torch.from_numpy(pp)])
             tt = torch.from_numpy(target.astype(np.float32))
             ww = torch.from_numpy(wmask.astype(np.float32))
             loss = loss + model.cfg.perf_weight * ((F.smooth_l1_loss(pred, tt, reduction="none") * ww).sum()
@@ -410,7 +413,7 @@ def fit_perf_head(model: LinkPredGNN, cache: SnapshotCache, gdata: GNNData, batc
     import torch
     import torch.nn.functional as F
 
-    hb_l, hp_l, y_l, w_l = [], [], [], []
+    hb_l, hp_l, s_l, y_l, w_l = [], [], [], [], []
     for wb in batches:
         ok = np.isfinite(wb.roi)
         if not ok.any():
@@ -418,6 +421,7 @@ def fit_perf_head(model: LinkPredGNN, cache: SnapshotCache, gdata: GNNData, batc
         h = gnn_embeddings(model, gdata.graph(cache, wb.day))
         hb_l.append(h["brand"][torch.from_numpy(wb.pos_b[ok])])
         hp_l.append(h["partner"][torch.from_numpy(wb.pos_p[ok])])
+        s_l.append(gnn_structure_pairs(model, cache.ctx(wb.day), wb.pos_b[ok], wb.pos_p[ok]))
         y_l.append(np.stack([(wb.roi[ok] - scale.roi_mean) / scale.roi_std,
                              np.nan_to_num((wb.cvr[ok] - scale.cvr_mean) / scale.cvr_std)], axis=1))
         w_l.append(np.stack([np.ones(int(ok.sum())), np.isfinite(wb.cvr[ok])], axis=1))
@@ -425,13 +429,14 @@ def fit_perf_head(model: LinkPredGNN, cache: SnapshotCache, gdata: GNNData, batc
         return 0.0
     torch.manual_seed(seed)
     hb, hp = torch.cat(hb_l), torch.cat(hp_l)
+    sp_ = None if s_l[0] is None else torch.cat(s_l)  # type: ignore[arg-type]
     y = torch.from_numpy(np.concatenate(y_l).astype(np.float32))
     w = torch.from_numpy(np.concatenate(w_l).astype(np.float32))
     opt = torch.optim.Adam(model.perf.parameters(), lr=3e-3, weight_decay=1e-4)
     model.perf.train()
     loss = torch.zeros(())
     for _ in range(steps):
-        loss = (F.smooth_l1_loss(model.performance(hb, hp), y, reduction="none") * w).sum() / w.sum()
+        loss = (F.smooth_l1_loss(model.performance(hb, hp, sp_), y, reduction="none") * w).sum() / w.sum()
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -447,8 +452,8 @@ def gnn_pair_outputs(model: LinkPredGNN, h: dict[str, torch.Tensor], b: np.ndarr
     with torch.no_grad():
         hb = h["brand"][torch.from_numpy(np.asarray(b, np.int64))]
         hp = h["partner"][torch.from_numpy(np.asarray(p, np.int64))]
-        return (model.score_pairs(hb, hp, gnn_structure(model, X)).numpy(),
-                model.performance(hb, hp)[:, 0].numpy())
+        s = gnn_structure(model, X)
+        return model.score_pairs(hb, hp, s).numpy(), model.performance(hb, hp, s)[:, 0].numpy()
 
 
 def gnn_structure(model: LinkPredGNN, X: np.ndarray) -> torch.Tensor | None:
@@ -464,6 +469,11 @@ def gnn_structure_block(model: LinkPredGNN, ctx: PairContext, brands: np.ndarray
     import torch
 
     return torch.from_numpy(ctx.structure_block(brands)) if model.needs_structure else None
+
+
+def gnn_structure_pairs(model: LinkPredGNN, ctx: PairContext, b: np.ndarray, p: np.ndarray) -> torch.Tensor | None:
+    """The structural inputs of aligned pairs ``(b[i], p[i])``, when the GNN reads them."""
+    return gnn_structure(model, ctx.pairs(b, p)) if model.needs_structure else None
 
 
 # ----------------------------------------------------------------------------- one stage
@@ -593,8 +603,9 @@ def evaluate_stage(cache: SnapshotCache, m: StageModels, w: Window, *, rounds: d
         if h is not None and m.gnn is not None:
             with torch.no_grad():
                 hb = h["brand"][torch.from_numpy(chunk)]
-                gs = m.gnn.score_all(hb, h["partner"], gnn_structure(m.gnn, X)).numpy()
-                gr = m.gnn.performance_block(hb, h["partner"])[:, :, 0].numpy()
+                sx = gnn_structure(m.gnn, X)
+                gs = m.gnn.score_all(hb, h["partner"], sx).numpy()
+                gr = m.gnn.performance_block(hb, h["partner"], sx)[:, :, 0].numpy()
             acc("gnn").add(gs, cand, pos)
             if m.hybrid is not None:
                 scores, kept = cascade_predict(m.hybrid.booster, hybrid_features(X, gs, gr), hyb_ck)
@@ -652,7 +663,8 @@ def evaluate_performance(cache: SnapshotCache, m: StageModels, w: Window,
         import torch
 
         with torch.no_grad():
-            pr = m.gnn.performance(h["brand"][torch.from_numpy(b)], h["partner"][torch.from_numpy(p)]).numpy()
+            pr = m.gnn.performance(h["brand"][torch.from_numpy(b)], h["partner"][torch.from_numpy(p)],
+                                   gnn_structure_pairs(m.gnn, cache.ctx(w.start_day), b, p)).numpy()
         sc = m.gnn_scale
         add("gnn", pr[:, 0] * sc.roi_std + sc.roi_mean, pr[:, 1] * sc.cvr_std + sc.cvr_mean)
     return out

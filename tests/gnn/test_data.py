@@ -96,19 +96,31 @@ def test_gnn_shapes_on_three_nodes(tables, conv: str) -> None:  # noqa: ANN001
     assert not torch.allclose(model.score_all(h["brand"], h["partner"], sb + 1.0), block)
     with pytest.raises(ValueError, match="structural inputs"):
         model.score_all(h["brand"], h["partner"])
-    pairs = model.performance(h["brand"][[0, 0]], h["partner"])
-    block = model.performance_block(h["brand"], h["partner"])
+    pairs = model.performance(h["brand"][[0, 0]], h["partner"], sb[0])
+    block = model.performance_block(h["brand"], h["partner"], sb)
     assert pairs.shape == (2, 2) and block.shape == (1, 2, 2)
     assert torch.allclose(block[0], pairs, atol=1e-5)  # the split first layer equals the plain head
+    # the performance head reads the structure too, and refuses to go without it
+    assert not torch.allclose(model.performance_block(h["brand"], h["partner"], sb + 1.0), block)
+    with pytest.raises(ValueError, match="structural inputs"):
+        model.performance(h["brand"][[0, 0]], h["partner"])
 
 
 def test_gnn_config_of_an_older_artefact_has_no_structural_decoder() -> None:
+    import torch
+
     from gnn.model import GNNConfig, LinkPredGNN
 
-    old = GNNConfig.from_params({"hidden": 8, "conv": "sage"})  # written before the field existed
+    old = GNNConfig.from_params({"hidden": 8, "conv": "sage"})  # written before the fields existed
     assert not old.structure and GNNConfig.from_params({"structure": True}).structure
+    assert not old.perf_structure
     model = LinkPredGNN({"brand": 4, "partner": 4}, [("brand", "partnered", "partner")], old)
     assert not model.needs_structure and model.struct is None
+    assert model.performance(torch.zeros(3, 8), torch.zeros(3, 8)).shape == (3, 2)  # no structure needed
+    # a session-13 artefact: a structural decoder, a plain performance head
+    s13 = GNNConfig.from_params({"hidden": 8, "structure": True})
+    model = LinkPredGNN({"brand": 4, "partner": 4}, [("brand", "partnered", "partner")], s13)
+    assert model.needs_structure and model.perf[0].in_features == 3 * 8  # type: ignore[union-attr]
 
 
 def test_an_unknown_convolution_is_refused_by_name() -> None:
