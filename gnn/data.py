@@ -75,8 +75,7 @@ TARGET = ("brand", "partnered", "partner")
 #: column is standardised (:class:`Scaler`). ``hist_*`` only use data before the cutoff.
 PARTNER_NUMERIC = (
     "degree", "recent_brands", "hist_campaigns", "hist_rows", "hist_impressions", "hist_clicks",
-    "hist_log_roi", "hist_cvr", "hist_ctr", "months_since_last", "n_topics", "n_audiences",
-    "n_links", "n_articles",
+    "hist_log_roi", "hist_cvr", "hist_ctr", "months_since_last", "n_audiences", "n_links", "n_articles",
 )
 PARTNER_FLAGS = ("is_influencer", "brand_safety_flag", "has_site", "never_active")
 BRAND_NUMERIC = (
@@ -86,7 +85,7 @@ BRAND_NUMERIC = (
 BRAND_FLAGS = ("never_active",)
 #: Columns that are counts or amounts (``log1p`` before standardising).
 LOG_SCALED = frozenset({"degree", "recent_brands", "hist_campaigns", "hist_rows", "hist_impressions",
-                        "hist_clicks", "n_topics", "n_audiences", "n_links", "recent_campaigns",
+                        "hist_clicks", "n_audiences", "n_links", "recent_campaigns",
                         "n_categories", "months_since_last", "n_articles"})
 TEXT_DIM = 32  # PCA of the 384-d sentence vectors
 RECENT_MONTHS = 6
@@ -633,7 +632,6 @@ def snapshot(t: GraphTables, cutoff_day: int) -> Snapshot:
         "hist_cvr": (conv + k * 10 * gcvr) / (clicks + k * 10),
         "hist_ctr": (clicks + 1.0) / (impr + 100.0),
         "months_since_last": months_since,
-        "n_topics": np.asarray((t.partner_topic > 0).sum(1)).ravel().astype(float),
         "n_audiences": np.asarray((t.partner_audience > 0).sum(1)).ravel().astype(float),
         "n_links": np.asarray(t.partner_links.sum(1)).ravel().astype(float),
         "n_articles": articles_before(t, cutoff_day),

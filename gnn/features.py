@@ -43,10 +43,12 @@ HYBRID_FEATURES = ("gnn_score", "gnn_roi")
 #: Adamic-Adar and common-neighbour counts through shared brands and through topics.
 STRUCTURE_FEATURES = ("aa_brand", "aa_topic", "cn_brand", "cn_topic")
 _STRUCTURE_COLS = [PAIR_FEATURES.index(f) for f in STRUCTURE_FEATURES]
-#: Bumped when a feature's meaning changes under the same name: a model computed on another
-#: revision is refused (2: brand text from its own record, brand categories only when stated,
-#: article counts cut at each snapshot, no count of the partner's topics: docs/gnn.md).
-FEATURES_REVISION = 2
+#: Bumped when a model input's meaning changes under the same name, or the GNN's node features
+#: change: a model computed on another revision is refused (2: brand text from its own record,
+#: brand categories only when stated, article counts cut at each snapshot, no count of the
+#: partner's topics; 3: no count of the partner's topics in the GNN's node features either:
+#: docs/gnn.md).
+FEATURES_REVISION = 3
 
 
 def features_mismatch(params: dict[str, Any]) -> str | None:
@@ -56,7 +58,7 @@ def features_mismatch(params: dict[str, Any]) -> str | None:
     if have != list(PAIR_FEATURES):
         return f"another set of pair features ({len(have)}, this version has {len(PAIR_FEATURES)})"
     if params.get("features_revision") != FEATURES_REVISION:
-        return (f"pair features of revision {params.get('features_revision') or 1}, "
+        return (f"features of revision {params.get('features_revision') or 1}, "
                 f"this version computes revision {FEATURES_REVISION}")
     return None
 

@@ -114,7 +114,7 @@ def test_train_artefact_ranker_reload_and_schema_refusal(store: GraphStore, tmp_
     doc["params"]["pair_features"] = again.meta.params["pair_features"]
     del doc["params"]["features_revision"]
     meta_path.write_text(json.dumps(doc))
-    with pytest.raises(InputError, match="revision 1, this version computes revision 2"):
+    with pytest.raises(InputError, match="revision 1, this version computes revision 3"):
         load_linkpred(settings)
     shutil.rmtree(settings.home / "models")
     assert load_linkpred(settings) is None
