@@ -125,6 +125,12 @@ def test_weekly_refit_reuses_the_evaluated_configuration(store: GraphStore, tmp_
     block = r.predict_performance(["brand:0", "brand:1"], ["partner:3", "partner:5"])
     assert np.allclose(pp["log_roi"][:2], np.diag(block["log_roi"]), atol=1e-5)
     assert np.isnan(pp["log_roi"][2])
+    # ... through the GNN's performance head too, which reads the pairs' structure on both paths
+    r.perf_model = "gnn"
+    gp = r.predict_pairs(brands, partners)
+    gblock = r.predict_performance(["brand:0", "brand:1"], ["partner:3", "partner:5"])
+    assert np.allclose(gp["log_roi"][:2], np.diag(gblock["log_roi"]), atol=1e-4)
+    assert np.isfinite(gp["log_roi"][:2]).all() and not np.allclose(gp["log_roi"][:2], pp["log_roi"][:2])
     # a configuration for other features is not reused: selection runs again, without a test stage
     doc = json.loads((again.path / "meta.json").read_text())
     doc["params"]["pair_features"] = ["pop"]
