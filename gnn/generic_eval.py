@@ -19,8 +19,12 @@ are never sampled.
 
 **Models.** Heuristics (common neighbours, Adamic-Adar, resource allocation, preferential
 attachment, feature cosine); a GraphSAGE encoder (inputs: degree, a 32-d SVD of the graph, the
-node features) with a dot-product decoder, trained on 85% of the training edges (the message
-edges; early-stopped on validation); a LightGBM model (binary loss, monotone constraints) on
+node features) with a decoder that adds to the embeddings' dot product (weighted by a learned
+gate that starts small) a small MLP over the pair's structure (log common neighbours, Adamic-Adar and resource allocation on the graph it
+scores on, :data:`GNN_STRUCTURE`; as in NCN/BUDDY: a dot product cannot count paths), trained on
+85% of the training edges (the message edges; each step's structure is read on that step's
+message graph, so a supervision edge never counts its own path; early-stopped on validation);
+a LightGBM model (binary loss, monotone constraints) on
 pair features (:data:`PAIR_FEATURES`: the heuristics relative to the source, paths of length
 3, personalised PageRank, word similarity of the pair and of their neighbourhoods, and the
 categories of a node list's low-cardinality columns), trained on the other 15% (the
@@ -87,6 +91,8 @@ PPR_ALPHA = 0.15
 PPR_STEPS = 8
 MAX_CATEGORIES = 64  # a node-list column with 2..64 distinct values (and repeats) is a category
 SOURCE_CHUNK = 64
+#: Scores sources (rows) against every node, given the sources' heuristic block.
+BlockScorer = Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray]
 FEATURE_DIM = 64
 
 
@@ -240,6 +246,16 @@ def adjacency(n: int, edges: np.ndarray) -> sp.csr_matrix:
     return a
 
 
+#: The heuristics the GNN's decoder reads (log1p of each, from the graph it scores on).
+GNN_STRUCTURE = ("common_neighbours", "adamic_adar", "resource_allocation")
+
+
+def gnn_structure(heur: dict[str, np.ndarray]) -> np.ndarray:
+    """``[..., len(GNN_STRUCTURE)]`` float32: the decoder's structural inputs from heuristic
+    values (a :meth:`Context.heuristic_block` or :meth:`Context.pair_heuristics`)."""
+    return np.log1p(np.stack([np.asarray(heur[k], np.float32) for k in GNN_STRUCTURE], axis=-1))
+
+
 # ----------------------------------------------------------------------------- features
 
 
@@ -259,8 +275,8 @@ class Context:
     @classmethod
     def build(cls, n: int, edges: np.ndarray, F: np.ndarray | None, seed: int,
               T: np.ndarray | None = None) -> Context:
-        A = adjacency(n, edges)
-        deg = np.asarray(A.sum(1)).ravel()
+        g = cls.graph_only(n, edges)
+        A = g.A
         Fn = None
         if F is not None:
             Fn = np.asarray(A @ F, np.float32)
@@ -274,8 +290,23 @@ class Context:
         except Exception:  # noqa: BLE001 - tiny or degenerate graphs
             Z = np.zeros((n, 1))
         Z = Z / (np.linalg.norm(Z, axis=1, keepdims=True) + 1e-9)
+        return cls(A, g.deg, g.aa_w, g.ra_w, F, Z.astype(np.float32), T, Fn)
+
+    @classmethod
+    def graph_only(cls, n: int, edges: np.ndarray) -> Context:
+        """The graph and the heuristics' weights, without the SVD and features (what negative
+        sampling and :meth:`pair_heuristics` need)."""
+        A = adjacency(n, edges)
+        deg = np.asarray(A.sum(1)).ravel()
         return cls(A, deg, sp.diags(1.0 / np.log(np.maximum(deg, 2.0))), sp.diags(1.0 / np.maximum(deg, 1.0)),
-                   F, Z.astype(np.float32), T, Fn)
+                   None, np.zeros((n, 1), np.float32))
+
+    def pair_heuristics(self, u: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+        """Common neighbours, Adamic-Adar and resource allocation of aligned pairs ``(u[i], v[i])``
+        (equal to :meth:`heuristic_block` at those cells, without the blocks)."""
+        common = self.A[u].multiply(self.A[v]).tocsr()
+        return {"common_neighbours": np.asarray(common.sum(1)).ravel(),
+                "adamic_adar": common @ self.aa_w.diagonal(), "resource_allocation": common @ self.ra_w.diagonal()}
 
     def ppr(self, sources: np.ndarray, alpha: float = PPR_ALPHA, steps: int = PPR_STEPS) -> np.ndarray:
         """Personalised PageRank from each source (power iteration), the source itself zeroed."""
@@ -410,13 +441,14 @@ RANK_RANDOM = 40  # and random non-neighbours
 RANK_SOURCES = 3000
 
 
-def ranking_rows(ctx: Context, sup: np.ndarray, known: sp.csr_matrix, h: np.ndarray, rng: np.random.Generator,
+def ranking_rows(ctx: Context, sup: np.ndarray, known: sp.csr_matrix, gnn: BlockScorer, rng: np.random.Generator,
                  *, n_sources: int = RANK_SOURCES) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Training lists: for a supervision source ``u``, its supervision edges (label 1)
     among its top Adamic-Adar non-neighbours, a sample of the ranks below them, and random
     non-neighbours (the competition a positive meets at ranking time; without the middle ranks
     the trees scored never-seen moderate candidates above the positives). Features come from the message graph of ``ctx``; ``known``
-    (every training edge) is never a negative. Returns (X, y, group sizes, GNN score column)."""
+    (every training edge) is never a negative; ``gnn`` scores a block of sources on it. Returns
+    (X, y, group sizes, GNN score column)."""
     n = ctx.A.shape[0]
     sup_adj = adjacency(n, sup)
     # sources as held-out edges pick them (in proportion to their edges), not uniformly
@@ -427,6 +459,7 @@ def ranking_rows(ctx: Context, sup: np.ndarray, known: sp.csr_matrix, h: np.ndar
         chunk = sources[i:i + SOURCE_CHUNK]
         heur = ctx.heuristic_block(chunk)
         blk = ctx.pair_block(chunk, heur)
+        gblk = gnn(chunk, heur)
         for r, u in enumerate(chunk.tolist()):
             pos = sup_adj.indices[sup_adj.indptr[u]:sup_adj.indptr[u + 1]]
             banned = np.zeros(n, bool)
@@ -444,7 +477,7 @@ def ranking_rows(ctx: Context, sup: np.ndarray, known: sp.csr_matrix, h: np.ndar
             Xs.append(blk[r, cand])
             ys.append(np.isin(cand, pos).astype(float))
             gs.append(len(cand))
-            hs.append(h[cand] @ h[u])
+            hs.append(gblk[r, cand])
     return np.concatenate(Xs), np.concatenate(ys), np.asarray(gs), np.concatenate(hs).astype(np.float32)
 
 
@@ -472,6 +505,11 @@ def _gnn_model(in_dim: int, n: int, hidden: int, use_embedding: bool) -> Any:
             self.c1 = SAGEConv(hidden, hidden)
             self.c2 = SAGEConv(hidden, hidden)
             self.norm = nn.LayerNorm(hidden)
+            self.struct = nn.Sequential(nn.Linear(len(GNN_STRUCTURE), 16), nn.ReLU(), nn.Linear(16, 1))
+            #: the embeddings' dot product is weighted by gate², learned from 0.01: unweighted, the
+            #: dot products of 128-d layer-normed vectors swamp the structural term from the first
+            #: step, and the model learns to tell random pairs apart rather than to rank
+            self.gate = nn.Parameter(torch.tensor(0.1))
 
         def forward(self, x: torch.Tensor, ei: torch.Tensor) -> torch.Tensor:
             if self.emb is not None:
@@ -481,6 +519,10 @@ def _gnn_model(in_dim: int, n: int, hidden: int, use_embedding: bool) -> Any:
             h = nn.functional.dropout(h, 0.2, self.training)
             h = self.norm(h + self.c2(h, ei))
             return h
+
+        def pairs(self, hu: torch.Tensor, hv: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+            """Logits of aligned pairs with structural inputs ``s`` ([n, len(GNN_STRUCTURE)])."""
+            return self.gate ** 2 * (hu * hv).sum(-1) + self.struct(s).squeeze(-1)
 
     return SAGE()
 
@@ -495,8 +537,9 @@ def fit_gnn(g: Graph, train: np.ndarray, F: np.ndarray | None, Z: np.ndarray,
             val_eval: Callable[[Any, Any], float], seed: int, *, max_epochs: int = 200, patience: int = 4,
             eval_every: int = 10, progress: bool = False) -> GNNResult:
     """Full-batch GraphSAGE link prediction: one optimiser step per epoch on a fresh random
-    80/20 message/supervision split of ``train``, BCE against random and 2-hop negatives;
-    early-stopped on ``val_eval`` every ``eval_every`` steps."""
+    80/20 message/supervision split of ``train``, BCE against random and 2-hop negatives, the
+    pairs' structure read on that step's message graph; early-stopped on ``val_eval`` every
+    ``eval_every`` steps."""
     import torch
     import torch.nn.functional as Fn
 
@@ -510,8 +553,7 @@ def fit_gnn(g: Graph, train: np.ndarray, F: np.ndarray | None, Z: np.ndarray,
     x = torch.from_numpy(np.concatenate(base, axis=1).astype(np.float32))
     model = _gnn_model(x.shape[1], g.n, 128, False)
     opt = torch.optim.Adam(model.parameters(), lr=5e-3)
-    full_ctx = Context(adjacency(g.n, train), deg, sp.diags(np.ones(g.n)), sp.diags(np.ones(g.n)), None,
-                       np.zeros((g.n, 1), np.float32))
+    full_ctx = Context.graph_only(g.n, train)
     best, best_state, bad, best_epoch = -1.0, None, 0, 0
     it: Iterable[int] = range(1, max_epochs + 1)
     if progress:
@@ -531,7 +573,9 @@ def fit_gnn(g: Graph, train: np.ndarray, F: np.ndarray | None, Z: np.ndarray,
         pu = torch.from_numpy(np.r_[u, nu])
         pv = torch.from_numpy(np.r_[v, nv])
         y = torch.from_numpy(np.r_[np.ones(len(u)), np.zeros(len(nu))].astype(np.float32))
-        logit = (h[pu] * h[pv]).sum(-1)
+        msg_ctx = Context.graph_only(g.n, msg)
+        st = torch.from_numpy(gnn_structure(msg_ctx.pair_heuristics(np.r_[u, nu], np.r_[v, nv])))
+        logit = model.pairs(h[pu], h[pv], st)
         loss = Fn.binary_cross_entropy_with_logits(logit, y)
         opt.zero_grad()
         loss.backward()
@@ -557,6 +601,20 @@ def gnn_embed(res: GNNResult, edges: np.ndarray) -> np.ndarray:
     res.model.eval()
     with torch.no_grad():
         return res.model(res.x, _edge_index(edges)).numpy()
+
+
+def gnn_scorer(model: Any, h: np.ndarray) -> BlockScorer:
+    """The GNN's logits of sources against every node: the embeddings' dot product (``h``, from
+    the graph scored on) plus the structural term of the sources' heuristic block on it."""
+    import torch
+
+    def score(sources: np.ndarray, heur: dict[str, np.ndarray]) -> np.ndarray:
+        with torch.no_grad():
+            st = model.struct(torch.from_numpy(gnn_structure(heur))).squeeze(-1).numpy()
+            w = float(model.gate) ** 2
+        return w * (h[sources] @ h.T) + st
+
+    return score
 
 
 # ----------------------------------------------------------------------------- ranking
@@ -664,7 +722,7 @@ def evaluate_generic(edges: Path, nodes: Path | None = None, features: Path | No
         model.eval()
         with torch.no_grad():
             h = model(x, _edge_index(split.train)).numpy()
-        r = rank_split(ctx_val, stop_q, full, {"gnn": lambda s, _h: h[s] @ h.T}, heuristics=False)
+        r = rank_split(ctx_val, stop_q, full, {"gnn": gnn_scorer(model, h)})
         model.train()
         return r["gnn"][SELECT]
 
@@ -675,8 +733,8 @@ def evaluate_generic(edges: Path, nodes: Path | None = None, features: Path | No
     log.info("gnn: best epoch %d, %.0f s", gnn.epochs, info["gnn_seconds"])
     # --- GBM / hybrid over ranking-like candidate lists of the supervision sources (binary loss:
     # on MUSAE validation edges Hits@50 0.650 against 0.615 with LambdaRank)
-    h_msg = gnn_embed(gnn, msg)
-    X, y, group, gnn_col = ranking_rows(ctx_msg, sup, adjacency(g.n, split.train), h_msg, rng)
+    X, y, group, gnn_col = ranking_rows(ctx_msg, sup, adjacency(g.n, split.train),
+                                        gnn_scorer(gnn.model, gnn_embed(gnn, msg)), rng)
     params = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50,
               "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "verbose": -1,
               "num_threads": 1, "seed": seed, "deterministic": True}
@@ -690,17 +748,17 @@ def evaluate_generic(edges: Path, nodes: Path | None = None, features: Path | No
                     num_boost_round=rounds)
     log.info("gbm and hybrid: %d candidate rows in %d source lists (%d positives)", len(y), len(group), int(y.sum()))
 
-    def scorers(ctx: Context, h: np.ndarray, gbm_ck: list[int], hyb_ck: list[int]) -> dict[str, Any]:
+    def scorers(ctx: Context, gs: BlockScorer, gbm_ck: list[int], hyb_ck: list[int]) -> dict[str, Any]:
         def heur(name: str) -> Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray]:
             return lambda s, hb: hb[name]
 
         out: dict[str, Any] = {name: heur(name) for name in HEURISTICS if name != "feature_cosine" or F is not None}
-        out["gnn"] = lambda s, hb: h[s] @ h.T
+        out["gnn"] = gs
 
         def learned(s: np.ndarray, hb: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             blk = ctx.pair_block(s, hb)
             res = {f"gbm@{c}": sc for c, sc in _cumulative(gbm, blk, gbm_ck).items()}
-            gcol = (h[s] @ h.T)[..., None].astype(np.float32)
+            gcol = gs(s, hb)[..., None].astype(np.float32)
             res.update({f"hybrid@{c}": sc for c, sc in
                         _cumulative(hyb, np.concatenate([blk, gcol], axis=-1), hyb_ck).items()})
             return res
@@ -708,8 +766,8 @@ def evaluate_generic(edges: Path, nodes: Path | None = None, features: Path | No
         out["learned"] = learned
         return out
 
-    h_val = gnn_embed(gnn, split.train)
-    val = rank_split(ctx_val, val_q, full, scorers(ctx_val, h_val, checkpoints, checkpoints), progress)
+    val = rank_split(ctx_val, val_q, full, scorers(ctx_val, gnn_scorer(gnn.model, gnn_embed(gnn, split.train)),
+                                                   checkpoints, checkpoints), progress)
     best_r: dict[str, int] = {}
     for base in ("gbm", "hybrid"):
         cands = {int(k.split("@")[1]): m for k, m in val.items() if k.startswith(base + "@")}
@@ -718,8 +776,8 @@ def evaluate_generic(edges: Path, nodes: Path | None = None, features: Path | No
     shipped = max(("gnn", "gbm", "hybrid"), key=lambda n: (val[n][SELECT], val[n]["mrr"]))
     log.info("validation ranked: shipped %s (%s %.4f), rounds %s", shipped, SELECT, val[shipped][SELECT], best_r)
     h_test = gnn_embed(gnn, np.concatenate([split.train, split.valid]))
-    test = rank_split(ctx_test, test_q, full, scorers(ctx_test, h_test, [best_r["gbm"]], [best_r["hybrid"]]),
-                      progress)
+    test = rank_split(ctx_test, test_q, full, scorers(ctx_test, gnn_scorer(gnn.model, h_test), [best_r["gbm"]],
+                                                      [best_r["hybrid"]]), progress)
     test = _collapse(test, best_r)
     info["rounds"] = best_r
     info["seconds"] = round(time.perf_counter() - t0, 1)
