@@ -656,15 +656,15 @@ def evaluate_performance(cache: SnapshotCache, m: StageModels, w: Window,
     add("partner_mean", pm, pc)
     bm = np.where(np.isfinite(s.brand_mean_roi[b]), s.brand_mean_roi[b], s.global_log_roi)
     add("brand_mean", bm, np.full(len(b), s.global_cvr))
+    X = cache.ctx(w.start_day).pairs(b, p)
     if m.perf_roi is not None:
-        X = cache.ctx(w.start_day).pairs(b, p)
         add("gbm", m.perf_roi.predict(X), m.perf_cvr.predict(X) if m.perf_cvr is not None else pc)
     if m.gnn is not None and h is not None and m.gnn_scale is not None:
         import torch
 
         with torch.no_grad():
             pr = m.gnn.performance(h["brand"][torch.from_numpy(b)], h["partner"][torch.from_numpy(p)],
-                                   gnn_structure_pairs(m.gnn, cache.ctx(w.start_day), b, p)).numpy()
+                                   gnn_structure(m.gnn, X)).numpy()
         sc = m.gnn_scale
         add("gnn", pr[:, 0] * sc.roi_std + sc.roi_mean, pr[:, 1] * sc.cvr_std + sc.cvr_mean)
     return out
