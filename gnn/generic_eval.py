@@ -546,14 +546,14 @@ def fit_gnn(g: Graph, train: np.ndarray, F: np.ndarray | None, Z: np.ndarray,
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    deg = np.asarray(adjacency(g.n, train).sum(1)).ravel()
+    full_ctx = Context.graph_only(g.n, train)
+    deg = full_ctx.deg
     base = [np.log1p(deg)[:, None] / (np.log1p(deg).max() + 1e-9), Z]
     if F is not None:
         base.append(F)
     x = torch.from_numpy(np.concatenate(base, axis=1).astype(np.float32))
     model = _gnn_model(x.shape[1], g.n, 128, False)
     opt = torch.optim.Adam(model.parameters(), lr=5e-3)
-    full_ctx = Context.graph_only(g.n, train)
     best, best_state, bad, best_epoch = -1.0, None, 0, 0
     it: Iterable[int] = range(1, max_epochs + 1)
     if progress:
@@ -753,12 +753,13 @@ def evaluate_generic(edges: Path, nodes: Path | None = None, features: Path | No
             return lambda s, hb: hb[name]
 
         out: dict[str, Any] = {name: heur(name) for name in HEURISTICS if name != "feature_cosine" or F is not None}
-        out["gnn"] = gs
 
         def learned(s: np.ndarray, hb: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            """The GNN, and the GBM and hybrid over the block (the hybrid reads the GNN's score)."""
             blk = ctx.pair_block(s, hb)
-            res = {f"gbm@{c}": sc for c, sc in _cumulative(gbm, blk, gbm_ck).items()}
-            gcol = gs(s, hb)[..., None].astype(np.float32)
+            g = gs(s, hb)
+            res = {"gnn": g, **{f"gbm@{c}": sc for c, sc in _cumulative(gbm, blk, gbm_ck).items()}}
+            gcol = g[..., None].astype(np.float32)
             res.update({f"hybrid@{c}": sc for c, sc in
                         _cumulative(hyb, np.concatenate([blk, gcol], axis=-1), hyb_ck).items()})
             return res

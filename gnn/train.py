@@ -312,9 +312,7 @@ def train_epoch(model: LinkPredGNN, opt: torch.optim.Optimizer, cache: SnapshotC
             bb = np.concatenate([wb.pos_b, nb])
             pp = np.concatenate([wb.pos_p, npp])
             yy = torch.from_numpy(np.concatenate([np.ones(len(wb.pos_b)), np.zeros(len(nb))]).astype(np.float32))
-            s = model.score_pairs(hb[torch.from_numpy(bb)], hp[torch.from_numpy(pp)],
-                                  None if sb is None else sb[torch.from_numpy(np.searchsorted(ub, bb)),
-                                                             torch.from_numpy(pp)])
+            s = model.score_pairs(hb[torch.from_numpy(bb)], hp[torch.from_numpy(pp)], _block_pairs(sb, ub, bb, pp))
             loss = loss + model.cfg.hard_weight * F.binary_cross_entropy_with_logits(s, yy)
         ok = np.isfinite(wb.roi)
         if ok.any():
@@ -322,9 +320,7 @@ def train_epoch(model: LinkPredGNN, opt: torch.optim.Optimizer, cache: SnapshotC
                                np.nan_to_num((wb.cvr[ok] - scale.cvr_mean) / scale.cvr_std)], axis=1)
             wmask = np.stack([np.ones(int(ok.sum())), np.isfinite(wb.cvr[ok])], axis=1)
             pb, pp = wb.pos_b[ok], wb.pos_p[ok]
-            pred = model.performance(hb[torch.from_numpy(pb)], hp[torch.from_numpy(pp)],
-                                     None if sb is None else sb[torch.from_numpy(np.searchsorted(ub, pb)),
-                                                                torch.from_numpy(pp)])
+            pred = model.performance(hb[torch.from_numpy(pb)], hp[torch.from_numpy(pp)], _block_pairs(sb, ub, pb, pp))
             tt = torch.from_numpy(target.astype(np.float32))
             ww = torch.from_numpy(wmask.astype(np.float32))
             loss = loss + model.cfg.perf_weight * ((F.smooth_l1_loss(pred, tt, reduction="none") * ww).sum()
@@ -342,6 +338,14 @@ def gnn_embeddings(model: LinkPredGNN, data: Any) -> dict[str, torch.Tensor]:
     model.eval()
     with torch.no_grad():
         return model.embed(data.x_dict, data.edge_index_dict)
+
+
+def _block_pairs(sb: torch.Tensor | None, ub: np.ndarray, b: np.ndarray, p: np.ndarray) -> torch.Tensor | None:
+    """The structural inputs of aligned pairs ``(b[i], p[i])`` from a block ``sb`` of brands ``ub``
+    (sorted) against every partner; ``None`` when the GNN reads none."""
+    import torch
+
+    return None if sb is None else sb[torch.from_numpy(np.searchsorted(ub, b)), torch.from_numpy(p)]
 
 
 def evaluate(model: LinkPredGNN, cache: SnapshotCache, gdata: GNNData, w: Window,
