@@ -171,6 +171,7 @@ class World:
     categories: dict[str, set[str]]  # brand -> product categories
     feedback: pd.DataFrame  # FEEDBACK_COLUMNS, canonical ids
     stats: dict[str, Any] = field(default_factory=dict)
+    payout: dict[str, str] = field(default_factory=dict)  # brand -> payout model of its contracts
 
     def partner_ids(self) -> list[str]:
         return list(self.partners)
@@ -274,9 +275,11 @@ def load_world(store: GraphStore) -> World:
         if bc is not None:
             categories[bc].add(str(r["category"]))
     feedback = _feedback(Q.read_all(store, Q.FEEDBACK), p_canon.of, b_canon.of)
+    payout = payout_models(Q.read_all(store, Q.BRAND_PAYOUT), b_canon.of)
     stats = {
         "partner_records": p_canon.stats, "brand_records": b_canon.stats,
         "history_rows": len(history), "feedback": len(feedback), "contracts": len(contracts),
+        "brands_with_payout_model": len(payout),
     }
     log.info("graph: %s partner records -> %s candidates (%s SAME_AS records, %s crawled records "
              "joined by domain, %s left out); %s brand records -> %s brands; %s campaign-partner rows, "
@@ -286,7 +289,20 @@ def load_world(store: GraphStore) -> World:
              f"{len(history):,}", f"{len(feedback):,}")
     return World(brands, partners, p_canon.of, b_canon.of, {**p_canon.links, **b_canon.links}, history,
                  contracts, dict(topics), topic_names, dict(audiences), audience_names, dict(categories),
-                 feedback, stats)
+                 feedback, stats, payout)
+
+
+def payout_models(rows: Iterable[Row], brand_of: Mapping[str, str]) -> dict[str, str]:
+    """Canonical brand -> the payout model most of its contracts use (ties: the first by name).
+    Rows are ``{brand, model, n}`` (:data:`gnn.discover_queries.BRAND_PAYOUT`); blank models and
+    unknown brand records are skipped."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        b = brand_of.get(str(r["brand"]))
+        model = str(r.get("model") or "").strip()
+        if b is not None and model:
+            counts[b][model] += int(r.get("n") or 1)
+    return {b: min(c, key=lambda m: (-c[m], m)) for b, c in counts.items()}
 
 
 def _num(v: Any) -> float:

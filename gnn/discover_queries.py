@@ -41,6 +41,12 @@ CONTRACT_PAIRS = """MATCH (b:Brand)-[:SIGNED]->(k:Contract)<-[:SIGNED]-(p)
 WHERE p:Publisher OR p:Influencer
 RETURN DISTINCT b.id AS brand, p.id AS partner"""
 
+#: Each brand's contracts per payout model (CPA, CPC, revenue share...): "brands like yours"
+#: compares returns only between brands on the same terms.
+BRAND_PAYOUT = """MATCH (b:Brand)-[:SIGNED]->(k:Contract)
+WHERE k.model IS NOT NULL
+RETURN b.id AS brand, k.model AS model, count(k) AS n"""
+
 PARTNER_TOPICS = """MATCH (p)-[r:COVERS]->(t:Topic)
 WHERE p:Publisher OR p:Influencer
 RETURN p.id AS partner, t.id AS topic, t.name AS name, t.tier AS tier, r.score AS score"""

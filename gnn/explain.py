@@ -10,10 +10,14 @@ invented, and a reason whose facts are missing is simply left out:
 - ``audience_overlap``: "audience 62% overlapping with Campaign X": the share of the
   candidate's audience segments (``REACHES``) already reached by the partners of the brand's
   campaign X (the campaign with the largest share; at least 2 segments on the candidate).
-- ``similar_brands_roi``: "brands like yours saw 2.1× ROI here": revenue / cost summed over the
-  campaigns that similar brands ran with this partner. Similar brands: the 10 brands with
-  history whose text vectors are closest to this brand's, preferring brands in the same IAB
-  product categories.
+- ``similar_brands_roi``: "brands on CPA deals like yours saw 2.1× ROI here": what brands on the
+  same payout model as this brand (the model of most of its contracts) got from this partner.
+  ROI depends on the terms first (in the ``medium`` world the median pair returns 5.2× on a
+  revenue share and 0.04× on a flat fee), so returns are compared only between brands on the same
+  terms; the figure is in the performance head's unit, ``exp`` of the mean over those brands of
+  ``ln((revenue + 1) / (cost + 1))`` of their campaigns with the partner, so history and
+  forecast read alike. A brand without a known payout model is compared with its 10 most
+  similar brands with history (text vectors, same IAB product category first) instead.
 - ``cold_start`` / ``content``: how the ranker ranked it ("no campaign history yet: ranked by
   content similarity") and the text similarity itself.
 - ``model_signals``: the ranker's feature attributions for the pair (top 3 positive).
@@ -36,6 +40,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from gnn.data import log_roi
 
 VERSION = 1
 N_BEST = 5
@@ -151,7 +157,18 @@ class ExplainContext:
     campaign_partners: dict[str, list[tuple[str, str]]]  # campaign -> [(partner, record)]
     campaign_brand: dict[str, str]  # campaign -> brand record that RAN it
     similar: dict[str, list[str]] = field(default_factory=dict)  # brand -> similar brands
+    payout: Mapping[str, str] = field(default_factory=dict)  # brand -> payout model of its contracts
     _campaign_aud: dict[str, set[str]] = field(default_factory=dict)
+    _at_partner: dict[str, list[str]] | None = None
+
+    def brands_at(self, partner: str) -> list[str]:
+        """Brands with campaigns with ``partner``, by id."""
+        if self._at_partner is None:
+            at: dict[str, set[str]] = defaultdict(set)
+            for b, p in self.pairs:
+                at[p].add(b)
+            self._at_partner = {p: sorted(bs) for p, bs in at.items()}
+        return self._at_partner.get(partner, [])
 
     def has_history(self, brand: str) -> bool:
         return bool(self.campaigns.get(brand))
@@ -223,7 +240,7 @@ def build_context(world: Any, brand_vectors: Mapping[str, np.ndarray] | None = N
         partner_names={p: i.name for p, i in world.partners.items()},
         topics=world.topics, topic_names=world.topic_names, audiences=world.audiences, links=world.links,
         best=best_partners(h), pairs=dict(pairs), campaigns=ordered, campaign_names=names,
-        campaign_partners=dict(cpartners), campaign_brand=cbrand)
+        campaign_partners=dict(cpartners), campaign_brand=cbrand, payout=world.payout)
     if brand_vectors:
         ctx.similar = similar_brands(list(world.brands), sorted(ordered), brand_vectors, world.categories)
     return ctx
@@ -302,30 +319,36 @@ def _audience_overlap(ctx: ExplainContext, brand: str, partner: str, ev: Evidenc
             "shared": len(shared), "of": len(mine), "text": f"audience {pct}% overlapping with {name}"}
 
 
+def _peers(ctx: ExplainContext, brand: str, partner: str) -> tuple[list[str], str | None]:
+    """Brands to compare this pair's return with, and their payout model (None: by similarity)."""
+    model = ctx.payout.get(brand)
+    if model is None:
+        return list(ctx.similar.get(brand, [])), None
+    return [b for b in ctx.brands_at(partner) if b != brand and ctx.payout.get(b) == model], model
+
+
 def _similar_roi(ctx: ExplainContext, brand: str, partner: str, ev: Evidence) -> dict[str, Any] | None:
-    cost = rev = 0.0
-    used: list[str] = []
-    rows: list[tuple[str, str, str, float, float]] = []
-    for sb in ctx.similar.get(brand, []):
+    peers, model = _peers(ctx, brand, partner)
+    used: list[tuple[float, str, float, float]] = []  # (cost, brand, revenue, log ROI)
+    for sb in peers:
         pr = ctx.pairs.get((sb, partner), [])
         c = sum(r[3] for r in pr if math.isfinite(r[3]))
         if c <= 0:
             continue
-        cost += c
-        rev += sum(r[4] for r in pr if math.isfinite(r[4]))
-        used.append(sb)
-        rows.extend(pr[:1])
-    if not used or cost <= 0:
+        rev = sum(r[4] for r in pr if math.isfinite(r[4]))
+        used.append((c, sb, rev, float(log_roi(rev, c))))
+    if not used:
         return None
-    roi = rev / cost
-    for brec, camp, prec, _c, _r in rows[:MAX_EVIDENCE_ITEMS]:
-        ev.edge(brec, "RAN", camp)
-        ev.edge(camp, "WITH", prec)
-        _link(ev, ctx, prec, partner)
-    names = [ctx.brand_names.get(b, b) for b in used]
-    return {"kind": "similar_brands_roi", "value": round(roi, 4), "brands": used, "cost": round(cost, 2),
-            "revenue": round(rev, 2),
-            "text": f"brands like yours ({_fmt_names(names)}) saw {roi:.1f}× ROI here"}
+    used.sort(key=lambda u: (-u[0], u[1]))  # the most spent first
+    roi = math.exp(sum(u[3] for u in used) / len(used))
+    for _c, sb, _r, _l in used[:MAX_EVIDENCE_ITEMS]:
+        _history_edges(ctx, sb, partner, ev, limit=1)
+    names = [ctx.brand_names.get(u[1], u[1]) for u in used]
+    who = f"brands on {model.replace('_', '-')} deals like yours" if model else "brands like yours"
+    return {"kind": "similar_brands_roi", "value": round(roi, 4), "brands": [u[1] for u in used[:N_SIMILAR]],
+            "n_brands": len(used), "payout_model": model, "cost": round(sum(u[0] for u in used), 2),
+            "revenue": round(sum(u[2] for u in used), 2),
+            "text": f"{who} ({_fmt_names(names)}) saw {roi:.1f}× ROI here"}
 
 
 def _signals(attributions: Mapping[str, float]) -> dict[str, Any] | None:

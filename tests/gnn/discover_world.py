@@ -1,7 +1,7 @@
 """A small hand-built graph for the discovery tests: 3 CRM brands (one without history) plus a
 crawled brand, 7 CRM partners, an affiliate-network record joined by SAME_AS, a crawled
-website record joined by domain, campaigns with money figures, topics, audiences, a
-brand-safety flag, and text vectors in a vector cache."""
+website record joined by domain, campaigns with money figures, contracts with their payout
+model, topics, audiences, a brand-safety flag, and text vectors in a vector cache."""
 
 from __future__ import annotations
 
@@ -58,6 +58,9 @@ CAMPAIGNS = [
     ("camp:B1", "brand:gen:B", "Beta Launch 2025", "2025-04-01",
      [("partner:gen:p2", 500.0, 1500.0), ("partner:gen:p5", 8000.0, 9000.0)]),
 ]
+#: (contract, brand, partner record, payout model): A and B pay per action; C has no contract
+CONTRACTS = [("contract:k1", "brand:gen:A", "partner:gen:p1", "CPA"),
+             ("contract:k2", "brand:gen:B", "partner:gen:p2", "CPA")]
 COVERS = [("partner:gen:p1", "iab-content-3.1:484"), ("partner:gen:p1", "iab-content-3.1:483"),
           ("partner:gen:p2", "iab-content-3.1:484"), ("partner:gen:p6", "iab-content-3.1:484"),
           ("partner:gen:p6", "iab-content-3.1:483"), ("pub:veggie.de", "iab-content-3.1:210"),
@@ -126,6 +129,12 @@ def build(store: GraphStore, home: Path, *, with_history: bool = True, brands: l
                 w.relationships("WITH", [{"src": camp, "dst": rec, "period": start[:7], "cost": cost,
                                           "revenue": rev, "clicks": 100, "conversions": 5, "impressions": 1000}],
                                 src_label="Campaign", dst_label=label, key=("period",))
+        for k, brand, partner, model in CONTRACTS:
+            if brands is not None and brand not in brands:
+                continue
+            w.nodes("Contract", [{"id": k, "model": model, "start": "2025-01-01"}])
+            w.relationships("SIGNED", [{"src": brand, "dst": k}], src_label="Brand", dst_label="Contract")
+            w.relationships("SIGNED", [{"src": partner, "dst": k}], src_label="Publisher", dst_label="Contract")
     write_vectors(home)
 
 

@@ -76,3 +76,4 @@ def test_load_world_from_the_store(store: GraphStore, tmp_path: Path) -> None:
     assert w.existing_partners() == {"brand:gen:A": {"partner:gen:p1", "partner:gen:p3"},
                                      "brand:gen:B": {"partner:gen:p2", "partner:gen:p5"}}
     assert len(w.history) == 4 and set(w.history["cost"]) == {1000.0, 2000.0, 500.0, 8000.0}
+    assert w.payout == {"brand:gen:A": "CPA", "brand:gen:B": "CPA"}  # C signed nothing

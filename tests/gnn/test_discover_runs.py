@@ -79,6 +79,11 @@ def test_run_writes_a_complete_run_with_exclusions_and_reasons(world: tuple[Grap
     assert "audience 67% overlapping with Alpha Cup 2025" in texts
     assert ["partner:gen:p1", "COVERS", "iab-content-3.1:484"] in gabi["evidence"]["edges"]
     assert ["camp:A1", "WITH", "partner:gen:p1"] in gabi["evidence"]["edges"]
+    # B pays per action like A, and returned (1500 + 1) / (500 + 1) with p2
+    but = next(r for r in a if r["partner"] == "partner:gen:p2")
+    assert "brands on CPA deals like yours (Beta Foods) saw 3.0× ROI here" in [i["text"] for i in
+                                                                               but["reasons"]["items"]]
+    assert ["camp:B1", "WITH", "partner:gen:p2"] in but["evidence"]["edges"]
     # the cold-start brand says how it was ranked
     c = R.recommendations(store, "brand:gen:C", k=100)
     assert c[0]["partner"] == "partner:gen:p7"  # travel brand -> beach publisher

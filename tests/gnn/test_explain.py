@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-from gnn.discover_data import HISTORY_COLUMNS
+from gnn.discover_data import HISTORY_COLUMNS, payout_models
 from gnn.explain import FEATURE_WORDS, ExplainContext, best_partners, explain, similar_brands
 from gnn.features import HYBRID_FEATURES, PAIR_FEATURES
 
@@ -54,9 +56,11 @@ def test_reasons_are_computed_from_the_facts() -> None:
     assert items["shared_topics"]["value"] == 2
     # c2's partner p2 reaches a1, a2 = 2 of cand's 3 segments; c1 only 1 of 3
     assert items["audience_overlap"]["text"] == "audience 67% overlapping with Summer Serve"
-    # similar brands: (300 + 330) / (200 + 100); S3 has no cost and is not counted
-    assert items["similar_brands_roi"]["text"] == "brands like yours (Sigma, Tau) saw 2.1× ROI here"
-    assert items["similar_brands_roi"]["value"] == 2.1
+    # no payout model known: the similar brands, in the performance head's unit, the most spent
+    # first: exp(mean(ln(301 / 201), ln(331 / 101))); S3 has no cost and is not counted
+    assert items["similar_brands_roi"]["text"] == "brands like yours (Sigma, Tau) saw 2.2× ROI here"
+    assert items["similar_brands_roi"]["value"] == round(math.sqrt(301 / 201 * 331 / 101), 4)
+    assert items["similar_brands_roi"]["payout_model"] is None
     assert items["model_signals"]["text"] == "strongest signals: partners in common (+0.31), x feature (+0.05)"
     assert items["predicted_roi"]["text"] == "predicted ROI 2.0×"
     assert items["cost"]["text"] == "typical cost 3,200 EUR per campaign, within your 5,000 EUR budget"
@@ -96,6 +100,35 @@ def test_best_partners_rank_by_return_then_revenue() -> None:
     h = _hist([("A", "p1", "c1", 100, 150), ("A", "p2", "c2", 100, 400), ("A", "p3", "c3", 0, 900),
                ("A", "p2", "c4", 100, 0), ("B", "p9", "c9", 0, 10)])
     assert best_partners(h) == {"A": ["p2", "p1", "p3"], "B": ["p9"]}  # p2: 400/200 = 2.0 > 1.5
+
+
+def test_brands_like_yours_are_brands_on_the_same_terms() -> None:
+    c = ctx()
+    c.pairs[("S4", "cand")] = [("S4", "s4", "cand", 50.0, 20.0)]
+    c.brand_names["S4"] = "Phi"
+    # A pays per action; so do S2 and S4 (not among its similar brands), S1 a flat fee
+    c.payout = {"A": "CPA", "S1": "flat_fee", "S2": "CPA", "S3": "CPA", "S4": "CPA"}
+    ev = explain(c, "A", "cand", mode="model")
+    item = _items(ev.reasons)["similar_brands_roi"]
+    # S2 (cost 100) before S4 (cost 50); S1 is on other terms, S3 has no cost
+    assert item["brands"] == ["S2", "S4"] and item["n_brands"] == 2 and item["payout_model"] == "CPA"
+    assert item["value"] == round(math.sqrt(331 / 101 * 21 / 51), 4)
+    assert item["text"] == "brands on CPA deals like yours (Tau, Phi) saw 1.2× ROI here"
+    edges = [tuple(e) for e in ev.evidence["edges"]]
+    assert ("S4", "RAN", "s4") in edges and ("s1", "WITH", "affiliate:9") not in edges
+    # no brand on its terms worked with the partner: no figure from brands on other terms
+    c.payout = {"A": "revenue_share", "S1": "flat_fee", "S2": "CPA"}
+    assert "similar_brands_roi" not in _items(explain(c, "A", "cand", mode="model").reasons)
+
+
+def test_payout_model_is_the_one_most_contracts_use() -> None:
+    rows = [{"brand": "b1", "model": "CPA", "n": 3}, {"brand": "b1-crm", "model": "CPC", "n": 2},
+            {"brand": "b1", "model": "CPC", "n": 2}, {"brand": "b2", "model": "flat_fee", "n": 1},
+            {"brand": "b2", "model": "CPA", "n": 1}, {"brand": "b3", "model": " ", "n": 4},
+            {"brand": "nobody", "model": "CPA", "n": 9}]
+    out = payout_models(rows, {"b1": "B1", "b1-crm": "B1", "b2": "B2", "b3": "B3"})
+    # B1: CPC 4 against CPA 3 over its two records; B2: a tie, by name; B3: blank, unknown
+    assert out == {"B1": "CPC", "B2": "CPA"}
 
 
 def test_similar_brands_prefer_the_same_category() -> None:
